@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up and run: RabbitMQ up, a virtualenv with the project, the four services on SQLite under ./data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/ensure-services.sh
+deploy/venv.sh
+echo "starting registration, application, review and funding (Ctrl-C stops them); data in ${DATA_DIR:-./data}"
+NAMEKO=.venv/bin/nameko exec deploy/run-local.sh
