@@ -1,0 +1,185 @@
+"""RPC payloads of the application service."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.contracts.base import PROGRAMMES, PageSchema, ReadSchema, StrictSchema, WriteSchema, reason, text, yuan_fen
+from shared.contracts.placement_events import PROJECT_KINDS
+
+CASE_STATUSES = ("draft", "submitted", "returned", "audit_approved", "paper_noncompliant", "paper_delivered",
+                 "award_decided", "not_selected", "disbursement_scheduled")
+CRITERIA = ("1", "2", "3", "4", "5")
+MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")   # an office setting, not the seed's
+
+
+class CaseWrite(WriteSchema):
+    case_id = fields.UUID(required=True)
+
+
+class Talent(StrictSchema):
+    """The applicant as the unit declares them (二(一)2). Personal data: stays in this service."""
+    name = text(64, required=True)
+    birth_date = fields.Date(required=True)
+    has_contract = fields.Boolean(required=True)
+    months_worked_per_year = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=12))
+    field_fits_changping = fields.Boolean(required=True)
+    commits_years = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=50))
+    national_or_beijing_talent = fields.Boolean(load_default=False)
+    earlier_changju_category = text(64, load_default=None, allow_none=True)
+    earlier_award_fen = yuan_fen(load_default=0)
+
+
+class CriterionClaim(StrictSchema):
+    criterion = fields.String(required=True, validate=validate.OneOf(CRITERIA))
+    prize_level = text(64, load_default=None, allow_none=True)   # the rules say which levels qualify
+    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    achieved_on = fields.Date(load_default=None, allow_none=True)
+    project_completed = fields.Boolean(load_default=None, allow_none=True)
+
+
+ORDERED_MATERIALS = ("awards", "patents", "projects", "standards", "papers")
+
+
+def entries():
+    """The awards, patents, … entered in the system, by material code, in the order entered; each
+    document evidencing one names it as `entry_id`."""
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(ORDERED_MATERIALS)),
+                       values=fields.List(text(64), validate=validate.Length(max=200)), load_default=dict)
+
+
+class DeclareTalent(CaseWrite):
+    talent = fields.Nested(Talent, required=True)
+    claims = fields.List(fields.Nested(CriterionClaim), required=True, validate=validate.Length(min=1, max=10))
+    category = text(64, load_default="outstanding")
+    entries = entries()
+
+
+class DocumentRef(StrictSchema):
+    """A stored document, referenced: the bytes stay in the document store."""
+    code = text(64, required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$",
+                                                                   error="must be 64 lowercase hex characters"))
+    size_bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=200 * 1024 * 1024))
+    media_type = fields.String(required=True, validate=validate.OneOf(MEDIA_TYPES))
+    storage_uri = text(1000, required=True)
+    entry_id = text(64, load_default=None, allow_none=True)
+
+
+class FileCase(WriteSchema):
+    """Opens a draft case; a portal may send the talent's details and the documents at once."""
+    unit_id = fields.UUID(required=True)
+    programme = fields.String(required=True, validate=validate.OneOf(PROGRAMMES))
+    title = text(required=True)
+    talent = fields.Nested(Talent, load_default=None)
+    claims = fields.List(fields.Nested(CriterionClaim), load_default=None, validate=validate.Length(min=1, max=10))
+    category = text(64, load_default="outstanding")
+    entries = entries()
+    documents = fields.List(fields.Nested(DocumentRef), load_default=None, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def _talent_with_claims(self, data, **kwargs):
+        if (data.get("talent") is None) != (data.get("claims") is None):
+            raise ValidationError("talent and claims are declared together", "claims")
+
+
+class AttachDocuments(CaseWrite):
+    documents = fields.List(fields.Nested(DocumentRef), required=True, validate=validate.Length(min=1, max=100))
+    replace = fields.Boolean(load_default=False)   # replace what is attached under these codes (a correction)
+
+
+class AgeWaiver(CaseWrite):
+    reason = reason(required=True)
+
+
+class Submit(CaseWrite):
+    pass
+
+
+class PaperDelivery(StrictSchema):
+    copies = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    binding = text(32, required=True)
+    cover_colour = text(32, required=True)
+    double_sided = fields.Boolean(required=True)
+    spine_text = text(400, required=True)
+    has_catalogue = fields.Boolean(required=True)
+    signed_by = fields.List(fields.String(validate=validate.OneOf(("applicant", "unit_head"))), load_default=list)
+    form_sealed = fields.Boolean(required=True)
+    cover_sealed = fields.Boolean(required=True)
+    every_attachment_sealed = fields.Boolean(required=True)
+    perforation_seals = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+
+
+class RecordPaperDelivery(CaseWrite):
+    delivery = fields.Nested(PaperDelivery, required=True)
+
+
+class CaseQuery(ReadSchema):
+    case_id = fields.UUID(required=True)
+
+
+class History(CaseQuery):
+    as_of = fields.AwareDateTime(load_default=None)   # the case as it stood at this moment
+
+
+class CasesByStatus(PageSchema):
+    status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
+
+
+class UnitCases(PageSchema):
+    unit_id = fields.UUID(required=True)
+
+
+# -- programme B: matchmaking and placements ---------------------------------------------------
+PLACEMENT_STATUSES = ("filed", "approved", "rejected", "filed_with_office", "agreed", "appointed", "terminated",
+                      "expired", "evaluated")
+RATINGS = ("excellent", "good", "qualified", "unqualified")   # 优秀 / 良好 / 合格 / 不合格
+
+
+class ProposeCooperation(WriteSchema):
+    unit_id = fields.UUID(required=True)          # the company
+    expert_id = fields.UUID(required=True)        # a published pool expert
+    field = text(100, required=True)
+    need = reason(required=True)                  # the company's need (需求)
+
+
+class ConfirmCooperation(WriteSchema):
+    cooperation_id = fields.UUID(required=True)
+
+
+class FileProject(WriteSchema):
+    cooperation_id = fields.UUID(required=True)
+    title = text(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
+    project_funds_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+
+
+class RecordAgreement(CaseWrite):
+    signed_on = fields.Date(required=True)
+    management_mode = text(400, load_default=None, allow_none=True)   # may be settled (可…作出约定)
+    ip_ownership = text(400, load_default=None, allow_none=True)
+
+
+class Appoint(CaseWrite):
+    post_title = text(required=True)              # e.g. 科技副总, 技术（研发）中心副主任
+    starts_on = fields.Date(required=True)
+
+
+class ExtendTerm(CaseWrite):
+    ends_on = fields.Date(required=True)
+    reason = reason(required=True)                # the major breakthrough
+
+
+class TerminateEarly(CaseWrite):
+    ended_on = fields.Date(required=True)         # the last day still in the term
+    reason = reason(required=True)
+
+
+class RecordEvaluation(CaseWrite):
+    opinion = reason(required=True)
+    rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+
+
+class CooperationQuery(ReadSchema):
+    cooperation_id = fields.UUID(required=True)
+
+
+class PlacementsByStatus(PageSchema):
+    status = fields.String(required=True, validate=validate.OneOf(PLACEMENT_STATUSES))

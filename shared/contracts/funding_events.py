@@ -1,0 +1,341 @@
+"""Integration events the funding service publishes (the funding office's contract among
+them), by type and schema version. Merged into `shared.contracts.events.PAYLOADS`.
+
+Documented for the funding office and the portal teams in docs/funding.md. Every payload
+carries ids and amounts, never personal data; every amount carries its rule, the policy
+edition and the inputs that produced it; every event carries `effective_on`, the business
+date it took effect (the envelope adds `occurred_at`, when it was recorded in business time,
+and `recorded_at`, the store's wall clock). Dates are ISO dates (Beijing calendar).
+"""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from shared.contracts.base import LONG, PROGRAMMES, StrictSchema, reason, text, yuan_fen
+
+OBLIGATIONS = ("award", "rent_subsidy", "service_money")
+DEADLINES = ("commitment", "service_money", "rent_subsidy")
+
+
+def count(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+
+
+def optional_reason() -> fields.String:
+    return fields.String(required=True, allow_none=True, validate=validate.Length(max=LONG))
+
+
+class IsoDate(fields.Date):
+    """A date that a domain event may already hold as an ISO string (inside nested data)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class FundingOpened(StrictSchema):
+    """The case's funding stream exists (opened by review's Opened)."""
+    programme = fields.String(required=True, validate=validate.OneOf(PROGRAMMES))
+
+
+class FundingOpenedV2(FundingOpened):
+    """v2: the employing unit (from review's Opened), so its contact can act on its own cases."""
+    unit_id = fields.UUID(required=True, allow_none=True)
+
+
+class Computation(StrictSchema):
+    rule = text(required=True)
+    clause = text(required=True)
+    policy_edition = text(required=True)
+    amount_fen = yuan_fen(required=True)
+    inputs = fields.Dict(required=True)
+    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
+
+
+class Entitlement(StrictSchema):
+    code = text(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("money", "in_kind", "service")))
+    status = fields.String(required=True, validate=validate.OneOf(("granted", "refused", "not_chosen",
+                                                                   "not_awarded", "ended")))  # ended: B
+    clause = text(required=True)
+    title = text(required=True)
+    unit = fields.String(required=True, allow_none=True, validate=validate.OneOf(("once", "month", "year")))
+    units = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    amount_fen = yuan_fen(required=True)       # per unit
+    ceiling_fen = yuan_fen(required=True)      # the most it can ever pay
+    starts_on = IsoDate(required=True, allow_none=True)
+    ends_on = IsoDate(required=True, allow_none=True)   # first day no longer covered
+    computation = fields.Nested(Computation, required=True, allow_none=True)
+
+
+class EntitlementsGranted(StrictSchema):
+    """What an award decision entitles the talent to: each entitlement with its status and computation."""
+    award_fen = yuan_fen(required=True)
+    prior_changju_award_fen = yuan_fen(required=True)
+    national_or_beijing_talent = fields.Boolean(required=True)
+    category = text(required=True)
+    policy_edition = text(required=True)
+    decision_rule = text(required=True)
+    decision_event_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+
+
+class DeadlineSet(StrictSchema):
+    """A term recorded as a deadline; `due_on` is the first day no longer covered."""
+    deadline = fields.String(required=True, validate=validate.OneOf(DEADLINES))
+    due_on = fields.Date(required=True)         # the first day no longer covered
+    starts_on = fields.Date(required=True)
+    rule = text(required=True)
+    clause = text(required=True)
+    policy_edition = text(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class DeadlineReached(StrictSchema):
+    """A deadline reached, recorded once by the timer (also after downtime)."""
+    deadline = fields.String(required=True, validate=validate.OneOf(DEADLINES))
+    due_on = fields.Date(required=True)
+    rule = text(required=True)
+    clause = text(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class HousingChosen(StrictSchema):
+    """The housing choice: a flat, or a rent subsidy (monthly rent paid, start, instalment frequency)."""
+    choice = fields.String(required=True, validate=validate.OneOf(("flat", "rent_subsidy")))
+    starts_on = fields.Date(required=True)
+    monthly_rent_fen = yuan_fen(required=True, allow_none=True)
+    frequency_months = fields.Integer(strict=True, required=True, allow_none=True)
+    ends_on = fields.Date(required=True, allow_none=True)
+    effective_on = fields.Date(required=True)
+    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+
+
+class ServiceMoneyClaimApproved(StrictSchema):
+    """An expense claim approved (up to what remained of its service year); a DisbursementScheduled follows."""
+    period = text(required=True)
+    idempotency_key = text(required=True)
+    spent_on = fields.Date(required=True)
+    year_index = count(required=True)
+    claimed_fen = yuan_fen(required=True)
+    approved_fen = yuan_fen(required=True)
+    purpose = text(required=True)
+    document_ref = text(required=True)
+    computation = fields.Nested(Computation, required=True)
+    effective_on = fields.Date(required=True)
+
+
+class DisbursementScheduled(StrictSchema):
+    """Pay this on or after `due_on`: one obligation-period, under its one key `<case_id>:<obligation_id>:<period>`."""
+    obligation_id = text(required=True)
+    period = text(required=True)
+    idempotency_key = text(required=True)
+    amount_fen = yuan_fen(required=True)
+    payee = text(required=True)
+    purpose = text(required=True)
+    due_on = fields.Date(required=True)
+    rule = text(required=True)
+    policy_edition = text(required=True)
+
+
+class DisbursementScheduledV2(DisbursementScheduled):
+    """v2 adds what the office needs to pay and to answer "why this amount": the case, the
+    payee's reference, the period covered, the clause, the computation's inputs, the attempt."""
+    case_id = fields.UUID(required=True)
+    payee_ref = text(required=True)                    # "case:<case_id>" (the talent) or "unit:<unit_id>"
+    clause = text(required=True)
+    period_starts_on = fields.Date(required=True)
+    period_ends_on = fields.Date(required=True, allow_none=True)   # last day covered (inclusive)
+    effective_on = fields.Date(required=True)
+    inputs = fields.Dict(required=True)
+    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
+    attempt = count(required=True)
+
+
+class DisbursementPaid(StrictSchema):
+    """The funding office reported the attempt paid (a key is paid at most once)."""
+    idempotency_key = text(required=True)
+    attempt = count(required=True)
+    office_reference = text(required=True)
+    amount_fen = yuan_fen(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class DisbursementFailed(StrictSchema):
+    """The funding office reported the attempt failed; it may be retried under the same key."""
+    idempotency_key = text(required=True)
+    attempt = count(required=True)
+    office_reference = text(required=True)
+    reason = optional_reason()
+    effective_on = fields.Date(required=True)
+
+
+class DisbursementReturned(DisbursementFailed):
+    """The funding office reported the payment returned: no longer paid; it may be retried."""
+    amount_fen = yuan_fen(required=True)
+
+
+class DisbursementRetried(StrictSchema):
+    """Pay this key again, as attempt `attempt` (the previous one failed or was returned)."""
+    idempotency_key = text(required=True)
+    attempt = count(required=True)
+    previous_attempt = count(required=True)
+    reason = reason(required=True)
+    due_on = fields.Date(required=True)
+    amount_fen = yuan_fen(required=True)
+    obligation_id = text(required=True)
+    period = text(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class DisbursementCancelled(StrictSchema):
+    """Do not pay this key (an early end came before its period)."""
+    idempotency_key = text(required=True)
+    attempt = count(required=True)
+    rule = text(required=True)
+    reason = reason(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class EndedEarly(StrictSchema):
+    """The talent left the unit or Changping; `ended_on` is the last day supported."""
+    ended_on = fields.Date(required=True)        # the last day still supported
+    reason = reason(required=True)
+    deadlines_cancelled = fields.List(fields.String(validate=validate.OneOf(DEADLINES)), required=True)
+    effective_on = fields.Date(required=True)
+
+
+class RecoveryClaimed(StrictSchema):
+    """Rent paid for days after an early end, claimed back from the paid instalment `paid_key`; one per period."""
+    idempotency_key = text(required=True)
+    obligation_id = text(required=True)
+    period = text(required=True)
+    paid_key = text(required=True)
+    overpaid_fen = yuan_fen(required=True)
+    ended_on = fields.Date(required=True)
+    rule = text(required=True)
+    clause = text(required=True)
+    policy_edition = text(required=True)
+    inputs = fields.Dict(required=True)
+    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
+    effective_on = fields.Date(required=True)
+
+
+class RecoveryWithdrawn(StrictSchema):
+    """The payment a recovery claimed back was returned: nothing to recover."""
+    idempotency_key = text(required=True)
+    paid_key = text(required=True)
+    reason = reason(required=True)
+    effective_on = fields.Date(required=True)
+
+
+# -- programme B: a placement's funding (stream `placement_funding`) -----------------------------------
+PRIZE_LEVELS = ("first", "second", "third")
+IN_TERM_SERVICES = ("medical_green_channel", "public_rental_housing")
+
+
+class PlacementFundingOpened(StrictSchema):
+    """The placement's funding stream exists (opened by application's ProjectFiled, or its Appointed)."""
+    unit_id = fields.UUID(required=True)             # the company
+    expert_id = fields.UUID(required=True)
+    cooperation_id = fields.UUID(required=True, allow_none=True)
+    kind = text(required=True)
+    project_funds_fen = yuan_fen(required=True)
+    policy_edition = text(required=True)
+
+
+class PlacementEntitlementsGranted(StrictSchema):
+    """What the appointment entitles the company and the expert to: project subsidy, living subsidy
+    and the in-term services, each with its status and computation; `ends_on` is the first day no
+    longer in the term."""
+    unit_id = fields.UUID(required=True)
+    expert_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    kind = text(required=True)
+    project_funds_fen = yuan_fen(required=True)
+    policy_edition = text(required=True)
+    appointment_event_id = fields.UUID(required=True)
+    effective_on = fields.Date(required=True)
+    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+
+
+class TermExtended(StrictSchema):
+    """The same term runs to a later end (after a major breakthrough); the living subsidy follows."""
+    previous_ends_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    reason = reason(required=True)
+    effective_on = fields.Date(required=True)
+
+
+class PlacementEndedEarly(StrictSchema):
+    """The placement ended before its term; `ended_on` is the last day still in the term."""
+    ended_on = fields.Date(required=True)
+    reason = reason(required=True)
+    services_ended = fields.List(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
+    effective_on = fields.Date(required=True)
+
+
+class TermExpired(StrictSchema):
+    """The term expired (recorded once); the in-term services end. `ends_on`: first day no longer in it."""
+    ends_on = fields.Date(required=True)
+    services_ended = fields.List(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
+    effective_on = fields.Date(required=True)
+
+
+class PrizeAwarded(StrictSchema):
+    """A yearly prize for the concluded project, to the expert; its DisbursementScheduled follows."""
+    level = fields.String(required=True, validate=validate.OneOf(PRIZE_LEVELS))
+    year = fields.Integer(strict=True, required=True)
+    amount_fen = yuan_fen(required=True)
+    idempotency_key = text(required=True)
+    reason = reason(required=True)
+    computation = fields.Nested(Computation, required=True)
+    effective_on = fields.Date(required=True)
+
+
+class BreakthroughSubsidyGranted(StrictSchema):
+    """30% of the transformation/industrialisation investment, at most 5,000,000 yuan, to the company;
+    its DisbursementScheduled follows."""
+    investment_fen = yuan_fen(required=True)
+    amount_fen = yuan_fen(required=True)
+    idempotency_key = text(required=True)
+    reason = reason(required=True)
+    computation = fields.Nested(Computation, required=True)
+    effective_on = fields.Date(required=True)
+
+
+# the ledger's events, in the same shapes on both streams
+LEDGER_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
+    ("DisbursementScheduled", 1): DisbursementScheduled,
+    ("DisbursementScheduled", 2): DisbursementScheduledV2,
+    ("DisbursementPaid", 1): DisbursementPaid,
+    ("DisbursementFailed", 1): DisbursementFailed,
+    ("DisbursementReturned", 1): DisbursementReturned,
+    ("DisbursementRetried", 1): DisbursementRetried,
+    ("DisbursementCancelled", 1): DisbursementCancelled,
+    ("RecoveryClaimed", 1): RecoveryClaimed,
+    ("RecoveryWithdrawn", 1): RecoveryWithdrawn,
+}
+
+_T = "funding.case_funding."
+_P = "funding.placement_funding."
+FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
+    (_T + "Opened", 1): FundingOpened,
+    (_T + "Opened", 2): FundingOpenedV2,
+    (_T + "EntitlementsGranted", 1): EntitlementsGranted,
+    (_T + "DeadlineSet", 1): DeadlineSet,
+    (_T + "DeadlineReached", 1): DeadlineReached,
+    (_T + "HousingChosen", 1): HousingChosen,
+    (_T + "ServiceMoneyClaimApproved", 1): ServiceMoneyClaimApproved,
+    (_T + "EndedEarly", 1): EndedEarly,
+    **{(_T + name, version): schema for (name, version), schema in LEDGER_PAYLOADS.items()},
+    (_P + "Opened", 1): PlacementFundingOpened,
+    (_P + "EntitlementsGranted", 1): PlacementEntitlementsGranted,
+    (_P + "TermExtended", 1): TermExtended,
+    (_P + "EndedEarly", 1): PlacementEndedEarly,
+    (_P + "TermExpired", 1): TermExpired,
+    (_P + "PrizeAwarded", 1): PrizeAwarded,
+    (_P + "BreakthroughSubsidyGranted", 1): BreakthroughSubsidyGranted,
+    **{(_P + name, version): schema for (name, version), schema in LEDGER_PAYLOADS.items()},
+}

@@ -1,0 +1,100 @@
+"""RPC payloads of the registration service."""
+from marshmallow import fields, validate
+
+from shared.contracts.base import PageSchema, ReadSchema, StrictSchema, WriteSchema, reason, text
+from shared.contracts.application import DocumentRef
+from shared.contracts.registration_events import DEGREES, INDUSTRIES, TAG, TITLES, UNIT_TYPES
+
+
+class Contact(StrictSchema):
+    name = text(required=True)
+    phone = text(32, required=True)
+    id_number = text(32, required=True)    # personal data: stays in the registration store
+
+
+class UnitDetails(WriteSchema):
+    """What a unit declares, at registration and when it updates its details for a new call."""
+    name = text(required=True)
+    unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
+    industry = fields.String(required=True, validate=validate.OneOf(INDUSTRIES))
+    registered_in_changping = fields.Boolean(required=True)
+    contact = fields.Nested(Contact, required=True)
+    materials = fields.List(fields.Nested(DocumentRef), required=True, validate=validate.Length(max=50))
+    # programme B's companies are Changping technology companies (昌平区科技型企业): only an enterprise may say so
+    technology_company = fields.Boolean(load_default=False)
+
+
+class RegisterUnit(UnitDetails):
+    credit_code = text(32, required=True, validate_also=validate.Regexp(r"^[0-9A-Z]{18}$",
+                                                                 error="must be an 18-character unified credit code"))
+
+
+class UpdateUnitDetails(UnitDetails):
+    unit_id = fields.UUID(required=True)
+
+
+class AuditUnit(WriteSchema):
+    unit_id = fields.UUID(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("approve", "reject", "return")))
+    reason = reason(required=True)
+
+
+class GetUnit(ReadSchema):
+    unit_id = fields.UUID(required=True)
+
+
+# -- programme B: the expert pool (科技副总 拟聘专家人才库) ------------------------------------------
+class ExpertContact(StrictSchema):
+    phone = text(32, required=True)
+    email = text(200, load_default=None, allow_none=True, validate_also=validate.Email())
+
+
+class RecommendExpert(WriteSchema):
+    """The recommendation form (推荐情况表) a dispatching institution fills in for a candidate."""
+    institution_name = text(required=True)
+    institution_kind = text(64, required=True)      # a code of the edition's institution kinds (B.expert.institution)
+    name = text(required=True)                      # personal data: stays in the registration store
+    id_number = text(32, required=True, validate_also=validate.Regexp(
+        r"^[0-9A-Za-z]{6,32}$", error="an ID card or passport number: letters and digits only"))
+    contact = fields.Nested(ExpertContact, required=True)
+    degree = fields.String(required=True, validate=validate.OneOf(DEGREES))
+    title = fields.String(required=True, validate=validate.OneOf(TITLES))
+    work_years = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=80))
+    expertise = fields.List(text(TAG), required=True, validate=validate.Length(min=1, max=20))
+    fields = fields.List(text(TAG), required=True, validate=validate.Length(min=1, max=10))   # last: it hides the module
+
+
+class ExpertCommand(WriteSchema):
+    expert_id = fields.UUID(required=True)
+
+
+class RecordExpertWaiver(ExpertCommand):
+    waiver = text(64, required=True)                # a code of the edition's waivers (B.expert.waiver)
+    reason = reason(required=True)
+
+
+class PublishExpert(ExpertCommand):
+    pass
+
+
+class WithdrawExpert(ExpertCommand):
+    reason = reason(required=True)
+
+
+class GetExpert(ReadSchema):
+    expert_id = fields.UUID(required=True)
+
+
+class Experts(PageSchema):
+    """The published pool; every filter is optional and they combine (AND). Field, keyword and institution
+    match whole values, ignoring case and surrounding/extra spaces."""
+    field = text(TAG, load_default=None)
+    keyword = text(TAG, load_default=None)
+    institution = text(load_default=None)
+    institution_kind = text(64, load_default=None)
+
+
+class ExpertRecommendations(PageSchema):
+    """Officers' work list: candidates by status, oldest recommendation first."""
+    status = fields.String(load_default="recommended",
+                           validate=validate.OneOf(("recommended", "published", "withdrawn")))

@@ -1,0 +1,1 @@
+"""Moving events between services: the topology, the outbox relay and the inbox."""

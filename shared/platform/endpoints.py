@@ -1,0 +1,149 @@
+"""Decorators that keep RPC entrypoints thin.
+
+    @command(FileCase, roles=("unit_contact",))
+    def file_case(self, call): ...
+
+does what every entrypoint must: refuses positional arguments, verifies the caller's
+token and role, validates the payload (unknown, missing, mistyped and oversized fields
+are named), binds case id and correlation id to the log, builds the event metadata and
+the command fingerprint for writes, waits for `min_position` on reads, and turns any
+unexpected exception into a `ServiceError('internal_error')` — never a traceback.
+The decorated method receives a `Call`; the service must have `request` (Request) and
+`store` (EventStore) dependencies.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from kombu.exceptions import KombuError
+from nameko.rpc import Rpc, RpcConsumer
+
+from shared import logs
+from shared.contracts.base import load
+from shared.errors import ServiceError, validation_error
+from shared.eventstore.meta import EventMeta
+from shared.eventstore.receipts import fingerprint
+from shared.identity import Identity, require_role
+
+log = logs.get_logger("endpoint")
+
+
+class _ReplyTolerantRpcConsumer(RpcConsumer):
+    """nameko kills the whole container when a reply cannot be published (the broker
+    restarting, say). The request is then simply left unacknowledged: the broker delivers
+    it again once we reconnect, and command receipts make the repeat harmless."""
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except (KombuError, OSError) as error:
+            log.warning("could not send the reply; the request will be delivered again", error_message=str(error))
+            return result, exc_info
+
+
+class _Rpc(Rpc):
+    rpc_consumer = _ReplyTolerantRpcConsumer()
+
+
+rpc = _Rpc.decorator
+
+
+@dataclass
+class Call:
+    identity: Identity | None
+    data: dict
+    store: object
+    meta: EventMeta | None = None
+    fingerprint: str | None = None
+    expected_version: int | None = None   # an edit's optimistic-concurrency check
+
+    def execute(self, action) -> dict:
+        """Run a write through the service's Application: repeatable, with its new position."""
+        return self.store.app.execute(self.meta, action, fingerprint=self.fingerprint).response()
+
+
+def command(schema, roles):
+    return _endpoint(schema(), frozenset(roles), write=True)
+
+
+def query(schema, roles):
+    return _endpoint(schema(), frozenset(roles), write=False)
+
+
+def public(schema):
+    """No caller identity needed (health checks)."""
+    return _endpoint(schema(), None, write=False)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What an entrypoint promises, kept on it for the reference docs (services/reference.py)."""
+    schema: object
+    roles: frozenset | None
+    write: bool
+
+
+def _endpoint(schema, roles, *, write: bool):
+    def decorate(method):
+        @functools.wraps(method)
+        def entry(self, *args, **payload):
+            return _serve(self, method, schema, roles, write, args, payload)
+        entry.contract = Contract(schema, roles, write)
+        return rpc(expected_exceptions=ServiceError)(entry)
+    return decorate
+
+
+def _serve(service, method, schema, roles, write, args, payload):
+    request, store = service.request, service.store
+    started = time.perf_counter()
+    try:
+        if args:
+            raise validation_error({"_schema": ["pass every field by name (keyword arguments)"]})
+        identity = None
+        if roles is not None:
+            identity = request.identity()
+            logs.bind(actor_id=identity.actor_id, role=identity.role)
+            require_role(identity, roles)
+        data = load(schema, payload)
+        logs.bind(case_id=_str(data.get("case_id")))
+        call = Call(identity=identity, data=data, store=store)
+        if write:
+            call.meta = EventMeta(actor=identity, occurred_at=store.app.clock.now(),
+                                  correlation_id=request.correlation_id, command_id=data.pop("command_id"))
+            call.expected_version = data.pop("expected_version", None)
+            call.fingerprint = fingerprint(request.entrypoint, {k: v for k, v in payload.items() if k != "command_id"})
+        elif data.get("min_position"):
+            if not store.wait_for(data["min_position"]):
+                raise ServiceError("not_yet_visible", f"position {data['min_position']} is not yet visible; retry shortly")
+        data.pop("min_position", None)
+        result = plain_json(method(service, call))
+        log.info("handled", write=write, duration_ms=round((time.perf_counter() - started) * 1000, 2))
+        return result
+    except ServiceError as error:
+        log.info("refused", code=error.code, rule=error.rule, error_message=error.message)
+        raise
+    except Exception:
+        log.exception("failed")
+        raise ServiceError("internal_error", f"internal error; quote correlation id {request.correlation_id}") from None
+
+
+def plain_json(value):
+    """Results leave as JSON-native values (ids and times as strings), whatever the serializer."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    return value
+
+
+def _str(value):
+    return str(value) if value is not None else None

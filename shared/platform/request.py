@@ -1,0 +1,60 @@
+"""`Request`: what a worker knows about the call it serves — the entrypoint, the
+correlation id, and the caller's identity from the signed token in the context data —
+and the log bindings that put those on every line the worker writes."""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+
+from shared import logs
+from shared.identity import Identity, verify_token
+
+TOKEN_HEADER = "authorization"
+CORRELATION_HEADER = "correlation_id"
+
+
+class RequestContext:
+    def __init__(self, worker_ctx, key: str, issuer: str):
+        self._ctx, self._key, self._issuer = worker_ctx, key, issuer
+
+    @property
+    def entrypoint(self) -> str:
+        return self._ctx.entrypoint.method_name
+
+    @property
+    def correlation_id(self) -> str:
+        return correlation_of(self._ctx)
+
+    @property
+    def context_data(self) -> dict:
+        return self._ctx.context_data
+
+    def identity(self) -> Identity:
+        return verify_token(self._ctx.context_data.get(TOKEN_HEADER), self._key, issuer=self._issuer)
+
+
+def correlation_of(worker_ctx) -> str:
+    """The caller's correlation id if it sent one, else the id of the first call in the chain."""
+    given = worker_ctx.context_data.get(CORRELATION_HEADER)
+    if given:
+        return str(given)
+    stack = worker_ctx.call_id_stack
+    return stack[0] if stack else worker_ctx.call_id
+
+
+class Request(DependencyProvider):
+    def setup(self):
+        token = self.container.config.get("TOKEN") or {}
+        self.key = str(token.get("key") or "")
+        self.issuer = str(token.get("issuer") or "changping-portal")
+        if len(self.key) < 32:
+            raise RuntimeError("TOKEN.key must be at least 32 characters")
+
+    def worker_setup(self, worker_ctx):
+        logs.clear()
+        logs.bind(entrypoint=worker_ctx.entrypoint.method_name, correlation_id=correlation_of(worker_ctx))
+
+    def worker_teardown(self, worker_ctx):
+        logs.clear()
+
+    def get_dependency(self, worker_ctx):
+        return RequestContext(worker_ctx, self.key, self.issuer)
