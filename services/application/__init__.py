@@ -1,0 +1,1 @@
+"""application: cases, their materials and paper delivery, and the case stream."""

@@ -1,0 +1,248 @@
+"""The application service's Application: filing cases, recording what other services
+report about them, and the read models behind status queries."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared import policy
+from shared.errors import forbidden, not_found
+from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.projection import Projection
+from shared.messaging.inbox import source_ref
+
+from shared import materials
+from services.application.domain import Case, UnitStanding
+from services.application.filing import documents_by_code
+from services.application.placement import Placement
+from services.application.placements import PlacementCommands, PlacementsView
+
+CASES = "cases"
+
+
+class CaseStatusView(Projection):
+    """One document per case: what the portal's status and list queries read."""
+    name = "case_status"
+    collections = (CASES,)
+
+    def apply(self, event, notification_id, docs):
+        if not isinstance(event, Case.Event):
+            return
+        key = str(event.originator_id)
+        doc = docs.get(CASES, key) or {"case_id": key, "milestones": []}
+        name = type(event).__name__
+        if isinstance(event, Case.Filed):
+            doc.update(programme=event.programme, unit_id=str(event.unit_id), title=event.title,
+                       policy_edition=event.policy_edition, filed_at=event.meta["occurred_at"])
+        elif isinstance(event, Case.TalentDeclared):
+            doc.update(category=event.category)
+        elif isinstance(event, Case.Submitted):
+            doc.update(submissions=event.submission, submitted_on=event.submitted_on.isoformat(),
+                       returned_items=[], correction_deadline=None)
+        elif isinstance(event, Case.ReturnedForCorrection):
+            doc.update(returned_items=event.items, return_reason=event.reason,
+                       correction_deadline=event.correction_deadline.isoformat())
+        elif isinstance(event, Case.PaperDeliveryRecorded):
+            doc.update(paper_findings=event.findings)
+        status = status_after(event)
+        if status:
+            doc["status"] = status
+        doc["milestones"] = [*doc["milestones"], name]
+        doc.update(version=event.originator_version, updated_at=event.meta["occurred_at"], position=notification_id)
+        docs.put(CASES, key, doc)
+
+
+def status_after(event) -> str | None:
+    """The case status an event leaves behind (None: unchanged)."""
+    if isinstance(event, Case.PaperDeliveryRecorded):
+        return "paper_delivered" if event.compliant else "paper_noncompliant"
+    return STATUS_AFTER.get(type(event).__name__)
+
+
+STATUS_AFTER = {
+    "Filed": "draft",
+    "Submitted": "submitted",
+    "ReturnedForCorrection": "returned",
+    "AuditRecorded": "audit_approved",
+    "DecisionRecorded": "award_decided",
+    "NotSelectedRecorded": "not_selected",
+    "DisbursementRecorded": "disbursement_scheduled",
+}
+
+
+# What funding reports that belongs in the case's history (DeadlineSet's dates are already on
+# EntitlementsGranted and HousingChosen).
+FUNDING_NEWS = {
+    "EntitlementsGranted": "entitlements granted",
+    "HousingChosen": "housing chosen",
+    "ServiceMoneyClaimApproved": "service-money claim approved",
+    "DisbursementPaid": "payment reported paid",
+    "DisbursementFailed": "payment reported failed",
+    "DisbursementReturned": "payment reported returned",
+    "DisbursementRetried": "payment retried",
+    "DisbursementCancelled": "disbursement cancelled",
+    "DeadlineReached": "deadline reached",
+    "EndedEarly": "ended early",
+    "RecoveryClaimed": "recovery claimed",
+    "RecoveryWithdrawn": "recovery withdrawn",
+}
+
+
+class ApplicationApplication(PlacementCommands, ServiceApplication):
+    name = "application"
+
+    def projections(self):
+        return (CaseStatusView(), PlacementsView())
+
+    # -- commands ---------------------------------------------------------------------
+    def file_case(self, unit_id, programme: str, title: str, form: dict | None = None,
+                  documents: list[dict] | None = None):
+        """A draft case; with the talent's form and the documents when the portal sends them at once."""
+        def action():
+            case = Case.file(self.unit(unit_id), programme, title, policy.current(programme), self.clock.today())
+            if form:
+                case.declare_talent(form["talent"], form["claims"], form["category"], form.get("entries"))
+            if documents:
+                case.attach(documents, replace=False)
+            return {"case_id": str(case.id), "version": case.version}, [case]
+        return action
+
+    def declare_talent(self, case_id, talent: dict, claims: list[dict], category: str, entries: dict | None = None,
+                       expected_version=None):
+        return self._on_case(case_id, expected_version,
+                             lambda case: case.declare_talent(talent, claims, category, entries))
+
+    def attach_documents(self, case_id, documents: list[dict], replace: bool, expected_version=None):
+        return self._on_case(case_id, expected_version, lambda case: case.attach(documents, replace))
+
+    def record_age_waiver(self, case_id, decided_by: str, reason: str, expected_version=None):
+        return self._on_case(case_id, expected_version, lambda case: case.record_age_waiver(decided_by, reason))
+
+    def submit(self, case_id, expected_version=None):
+        def submit(case):
+            case.submit(policy.edition(case.policy_edition), self.unit(case.unit_id).unit_type, self.clock.today())
+        return self._on_case(case_id, expected_version, submit)
+
+    def record_paper_delivery(self, case_id, delivery: dict, expected_version=None):
+        def record(case):
+            case.record_paper_delivery(policy.edition(case.policy_edition), delivery, self.unit(case.unit_id).name,
+                                       self.clock.today())
+        return self._on_case(case_id, expected_version, record)
+
+    def _on_case(self, case_id, expected_version, change):
+        def action():
+            case = self.case(case_id)
+            check_version(case, expected_version)
+            change(case)
+            return {"case_id": str(case.id), "status": case.status, "version": case.version}, [case]
+        return action
+
+    # -- queries ----------------------------------------------------------------------
+    def unit(self, unit_id) -> UnitStanding:
+        unit = self.get_or_none(unit_id)
+        if not isinstance(unit, UnitStanding):
+            raise not_found("approved unit registration", unit_id)
+        return unit
+
+    def checklist(self, case_id) -> dict:
+        """What the case holds and still lacks, item by item, for its unit's type."""
+        case = self.case(case_id)
+        unit = self.unit(case.unit_id)
+        items = materials.checklist(policy.edition(case.policy_edition), unit.unit_type,
+                                    documents_by_code(case.documents))
+        returned = {item["item"]: item["reason"] for item in case.returned_items}
+        return {"case_id": str(case.id), "status": case.status, "unit_type": unit.unit_type,
+                "talent_declared": case.talent is not None,
+                "correction_deadline": case.correction_deadline.isoformat() if case.correction_deadline else None,
+                "items": [{"section": i.section, "code": i.code, "title": i.title, "mandatory": i.mandatory,
+                           "present": i.present, "documents": len(case.documents.get(i.code, ())),
+                           "returned_reason": returned.get(i.code)} for i in items],
+                "missing_mandatory": [i.code for i in items if i.mandatory and not i.present]}
+
+    def case(self, case_id) -> Case:
+        case = self.get_or_none(case_id)
+        if not isinstance(case, Case):
+            raise not_found("case", case_id)
+        return case
+
+    def history(self, case_id, as_of=None) -> list[dict]:
+        """The case stream as an auditor reads it (a programme A case or a programme B placement):
+        every entry, in order, with who, when and why."""
+        if not isinstance(self.get_or_none(case_id), Case | Placement):
+            raise not_found("case", case_id)
+        entries = []
+        for event in self.events.get(case_id):
+            occurred = event.meta["occurred_at"]
+            if as_of is not None and datetime.fromisoformat(occurred) > as_of:
+                break   # as_of is business time: "the case as it stood on that date"
+            payload = {k: v for k, v in event.__dict__.items()
+                       if k not in ("meta", "originator_id", "originator_version", "timestamp", "originator_topic")}
+            entries.append({"sequence": event.originator_version, "type": type(event).__name__,
+                             "occurred_at": occurred, "recorded_at": event.timestamp.isoformat(),
+                             "actor": event.meta["actor"], "correlation_id": event.meta["correlation_id"],
+                             "causation_id": event.meta["causation_id"], "data": payload})
+        return entries
+
+    # -- what other services tell us --------------------------------------------------
+    def inbound_handlers(self):
+        return {
+            "registration.unit.Registered": self._unit_registered,
+            "registration.unit.Approved": self._unit_approved,
+            "registration.unit.Rejected": self._unit_rejected,
+            "registration.unit.ReturnedForCorrection": self._unit_returned,
+            "registration.unit.DetailsUpdated": self._unit_details_updated,
+            "review.case_review.AuditApproved": self._milestone(Case.record_audit, "audit approved"),
+            "review.case_review.AuditReturned": self._audit_returned,
+            "review.case_review.AwardDecided": self._milestone(Case.record_decision, "award decided"),
+            "review.case_review.NotSelected": self._milestone(Case.record_not_selected, "not selected"),
+            "funding.case_funding.DisbursementScheduled": self._milestone(Case.record_disbursement,
+                                                                          "disbursement scheduled"),
+            **{f"funding.case_funding.{name}": self._milestone(Case.record_funding, summary)
+               for name, summary in FUNDING_NEWS.items()},
+            **self.placement_handlers(),
+        }
+
+    def _unit_registered(self, envelope):
+        if self.get_or_none(envelope["stream_id"]) is None:
+            payload = envelope["payload"]
+            yield UnitStanding(id=envelope["stream_id"], name=payload["name"], unit_type=payload["unit_type"],
+                               technology_company=payload.get("technology_company", False))   # v2 carries it
+
+    def _unit_approved(self, envelope):
+        unit = self.get_or_none(envelope["stream_id"])
+        unit.approved(source=source_ref(envelope))
+        yield unit
+
+    def _unit_rejected(self, envelope):
+        unit = self.get_or_none(envelope["stream_id"])
+        unit.rejected(source=source_ref(envelope))
+        yield unit
+
+    def _unit_returned(self, envelope):
+        unit = self.get_or_none(envelope["stream_id"])
+        unit.returned(source=source_ref(envelope))
+        yield unit
+
+    def _unit_details_updated(self, envelope):
+        unit, payload = self.get_or_none(envelope["stream_id"]), envelope["payload"]
+        unit.details_updated(name=payload["name"], unit_type=payload["unit_type"], source=source_ref(envelope),
+                             technology_company=payload.get("technology_company", False))
+        yield unit
+
+    def _audit_returned(self, envelope):
+        case, payload = self.case(envelope["case_id"]), envelope["payload"]
+        case.record_return(reason=payload["reason"], items=payload["items"],
+                           correction_deadline=payload["correction_deadline"],
+                           source=source_ref(envelope))
+        yield case
+
+    def _milestone(self, record, summary: str):
+        def handle(envelope):
+            case = self.case(envelope["case_id"])
+            record(case, summary=summary, source=source_ref(envelope))
+            yield case
+        return handle
+
+
+def check_case_access(identity, case_doc: dict) -> None:
+    if identity.role == "unit_contact" and identity.unit_id != case_doc.get("unit_id"):
+        raise forbidden("a unit contact may see only their own unit's cases", rule="roles.own_unit")

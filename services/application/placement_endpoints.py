@@ -1,0 +1,135 @@
+"""The application service's programme B entrypoints (科技副总 matchmaking and placements), mixed
+into ApplicationService. Thin: each translates a call into a command or a query."""
+from shared.contracts import application as contracts
+from shared.errors import forbidden, not_found
+from shared.platform.endpoints import command, query
+from shared.platform.timers import timer_from_config
+from shared.logs import get_logger
+
+from services.application.placements import PLACEMENTS
+
+PLACEMENT_READERS = ("unit_contact", "expert", "officer", "reviewer", "decision_maker", "funding_officer", "auditor")
+log = get_logger("application.term_timer")
+
+
+class PlacementEndpoints:
+    @command(contracts.ProposeCooperation, roles=("unit_contact",))
+    def propose_cooperation(self, call):
+        """A company proposes cooperation to a published pool expert with its need; the company's side is
+        confirmed by proposing. Refuses: `roles.own_unit`, `B.company.approved`, `B.company.technology`
+        (a Changping technology company), `B.expert.published`."""
+        d = call.data
+        if call.identity.unit_id != str(d["unit_id"]):
+            raise forbidden("a unit contact proposes for their own company only", rule="roles.own_unit")
+        return call.execute(self.store.app.propose_cooperation(d["unit_id"], d["expert_id"], d["field"], d["need"]))
+
+    @command(contracts.ConfirmCooperation, roles=("unit_contact", "expert"))
+    def confirm_cooperation(self, call):
+        """The company's contact or the expert confirms the cooperation intent (双向选择); it is agreed when
+        both have. Refuses: `roles.own_cooperation`."""
+        return call.execute(self.store.app.confirm_cooperation(call.data["cooperation_id"], call.identity))
+
+    @command(contracts.FileProject, roles=("unit_contact",))
+    def file_project(self, call):
+        """The company files the cooperation project with its expert (立项申报): the placement case begins.
+        Refuses: `roles.own_unit`, `B.cooperation.agreed`, `B.cooperation.one_project`, `B.project.kind`,
+        `B.expert.one_project_per_term` (one subsidised project per expert per service term, also when
+        filings race)."""
+        cooperation = self.store.app.cooperation(call.data["cooperation_id"])
+        if call.identity.unit_id != str(cooperation.unit_id):
+            raise forbidden("a unit contact files for their own company only", rule="roles.own_unit")
+        d = call.data
+        return call.execute(self.store.app.file_project(d["cooperation_id"], d["title"], d["kind"],
+                                                        d["project_funds_fen"]))
+
+    @command(contracts.RecordAgreement, roles=("officer",))
+    def record_agreement(self, call):
+        """The three-party agreement (company, recommending institution, expert), with the management mode
+        and IP ownership if the parties settled them. Refuses: `B.agreement.after_filing`."""
+        d = call.data
+        return call.execute(self.store.app.record_agreement(d["case_id"], d["signed_on"], d["management_mode"],
+                                                            d["ip_ownership"], call.expected_version))
+
+    @command(contracts.Appoint, roles=("officer",))
+    def appoint(self, call):
+        """The appointment letters: the 2-year term starts. Refuses: `B.project.one_vice_president` (a project
+        is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`."""
+        d = call.data
+        return call.execute(self.store.app.appoint(d["case_id"], d["post_title"], d["starts_on"],
+                                                   call.expected_version))
+
+    @command(contracts.ExtendTerm, roles=("decision_maker",))
+    def extend_term(self, call):
+        """After a major breakthrough, a recorded decision with a new end date; it stays the same term.
+        Refuses: `B.term.extend_in_term`, `B.term.extend_later`."""
+        d = call.data
+        return call.execute(self.store.app.extend_term(d["case_id"], d["ends_on"], d["reason"], call.expected_version))
+
+    @command(contracts.TerminateEarly, roles=("officer",))
+    def terminate_early(self, call):
+        """The placement ends before its term, from the day after `ended_on`. Refuses: `B.term.terminate_in_term`."""
+        d = call.data
+        return call.execute(self.store.app.terminate_early(d["case_id"], d["ended_on"], d["reason"],
+                                                           call.expected_version))
+
+    @command(contracts.RecordEvaluation, roles=("reviewer",))
+    def record_evaluation(self, call):
+        """The experts' evaluation when the term is over: the expert's evaluation opinion (任职评价意见).
+        Refuses: `B.evaluation.after_term`."""
+        d = call.data
+        return call.execute(self.store.app.record_evaluation(d["case_id"], d["opinion"], d["rating"],
+                                                             call.expected_version))
+
+    @query(contracts.CaseQuery, roles=PLACEMENT_READERS)
+    def placement(self, call):
+        """A placement's status document: parties, project, term."""
+        return self._placement_doc(call)
+
+    @query(contracts.PlacementsByStatus, roles=("officer", "auditor", "decision_maker", "funding_officer"))
+    def placements_by_status(self, call):
+        """Officers list placements in a status, paged, oldest filing first."""
+        d = call.data
+        items, total = self.store.views.find(PLACEMENTS, {"status": d["status"]}, order_by="filed_at",
+                                             limit=d["limit"], offset=d["offset"])
+        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+
+    @query(contracts.CooperationQuery, roles=("unit_contact", "expert", "officer", "auditor"))
+    def cooperation(self, call):
+        """A cooperation intent: the company, the expert, the need and who confirmed."""
+        cooperation = self.store.app.cooperation(call.data["cooperation_id"])
+        identity = call.identity
+        if (identity.role == "unit_contact" and identity.unit_id != str(cooperation.unit_id)) or \
+                (identity.role == "expert" and identity.actor_id != str(cooperation.expert_id)):
+            raise forbidden("only the parties see a cooperation", rule="roles.own_cooperation")
+        return {"cooperation_id": str(cooperation.id), "unit_id": str(cooperation.unit_id),
+                "expert_id": str(cooperation.expert_id), "field": cooperation.field, "need": cooperation.need,
+                "confirmed_by": cooperation.confirmed_by, "agreed": cooperation.agreed,
+                "case_id": str(cooperation.placement_id) if cooperation.placement_id else None}
+
+    @timer_from_config("APPLICATION", "timer_seconds", default=60)
+    def expire_terms(self):
+        """Records the end of every placement term that is due by business time, once; only the instance
+        that runs the store's followers does it (its read models are current)."""
+        if not self.store.lease.is_leader():
+            return
+        try:
+            expired = self.store.app.expire_due_terms(self.store.views)
+        except Exception:
+            log.exception("term timer failed; the next tick retries")
+            return
+        if expired:
+            log.info("terms expired", cases=len(expired))
+
+    def _placement_doc(self, call) -> dict:
+        doc = self.store.views.get(PLACEMENTS, str(call.data["case_id"]))
+        if doc is None:
+            raise not_found("placement", call.data["case_id"])
+        check_placement_access(call.identity, doc)
+        return doc
+
+
+def check_placement_access(identity, doc: dict) -> None:
+    if identity.role == "unit_contact" and identity.unit_id != doc.get("unit_id"):
+        raise forbidden("a unit contact sees their own company's placements only", rule="roles.own_unit")
+    if identity.role == "expert" and identity.actor_id != doc.get("expert_id"):
+        raise forbidden("an expert sees their own placements only", rule="roles.own_placement")

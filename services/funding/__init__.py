@@ -1,0 +1,1 @@
+"""funding: entitlements, schedules, disbursements and budgets."""

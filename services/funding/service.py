@@ -1,0 +1,181 @@
+"""funding: the nameko service. Entrypoints only translate calls into commands and queries;
+the deadline timer hands due cases to the Application. Documented in docs/funding.md."""
+from nameko.dependency_providers import Config
+from nameko.timer import Timer
+
+from shared import logs
+from shared.contracts import funding as contracts
+from shared.errors import not_found
+from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.endpoints import command, query
+from shared.platform.store import EventStore
+
+from services.funding.app import DISBURSEMENTS, FUNDING_CASES, FundingApplication, check_read_access
+
+READERS = ("funding_officer", "officer", "auditor", "unit_contact", "expert")
+A_KEYS = ("case_id", "programme", "unit_id", "decision", "entitlements", "deadlines", "housing", "service_money",
+          "ended", "recoveries", "next_due_on", "version")
+B_KEYS = ("case_id", "programme", "unit_id", "expert_id", "cooperation_id", "kind", "project_funds_fen",
+          "policy_edition", "appointment", "term", "entitlements", "ended", "expired", "prize",
+          "breakthrough_subsidy", "recoveries", "next_due_on", "version")
+OFFICE_READERS = ("funding_officer", "officer", "auditor")
+DEFAULT_TIMER_SECONDS = 60.0
+log = logs.get_logger("funding.timer")
+
+
+def funding_settings(config: dict) -> dict:
+    return (config or {}).get("FUNDING") or {}
+
+
+class DeadlineTimer(Timer):
+    """nameko's timer with its interval from config (`FUNDING.timer_seconds`, default 60 s of
+    wall time). What is due is decided by the business clock, so an accelerated clock needs no
+    faster timer to be correct, only to be prompt."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=DEFAULT_TIMER_SECONDS, **kwargs)
+
+    def setup(self):
+        seconds = funding_settings(self.container.config).get("timer_seconds")
+        if seconds not in (None, ""):
+            self.interval = float(seconds)
+        super().setup()
+
+
+deadline_timer = DeadlineTimer.decorator
+
+
+class FundingService(base.PlatformService, base.InboxService):
+    name = "funding"
+    store = EventStore(FundingApplication)
+    config = Config()
+
+    # -- the timer ---------------------------------------------------------------------------
+    @deadline_timer
+    def fire_deadlines(self):
+        """Release due rent instalments and record reached deadlines, as system:funding. Only the
+        process that holds the store's lease runs it (its read models are the fresh ones); running
+        it twice, or after downtime, records each due thing exactly once."""
+        store = self.store
+        if not store.lease.is_leader():
+            return None
+        app = store.app
+        try:
+            fired = app.fire_due(app.due_case_ids(store.views, app.clock.today()))
+        except Exception:
+            log.exception("deadline timer failed; the next tick retries")
+            return None
+        if fired["cases"]:
+            log.info("deadlines fired", today=fired["today"], cases=len(fired["cases"]))
+        return fired
+
+    # -- commands ----------------------------------------------------------------------------
+    @command(contracts.ChooseHousing, roles=("officer", "unit_contact"))
+    def choose_housing(self, call):
+        """Housing, chosen once after the decision: a free flat, or a rent subsidy of min(rent actually paid,
+        15,000 yuan) a month for 36 months from `starts_on`; records the rent deadline and releases the
+        instalments already due. Refuses: `roles.own_unit`, `funding.decision.required`, `funding.ended`,
+        `A.housing.chosen_once`, `A.rent.start_after_decision`, `A.rent.start_within_commitment`."""
+        d = call.data
+        frequency = funding_settings(self.config).get("rent_frequency_months")
+        return call.execute(self.store.app.choose_housing(
+            call.identity, d["case_id"], d["choice"], d["monthly_rent_fen"], d["starts_on"],
+            int(frequency) if frequency not in (None, "") else None, call.expected_version))
+
+    @command(contracts.ClaimServiceMoney, roles=("officer", "unit_contact"))
+    def claim_service_money(self, call):
+        """An expense claim against the service money (三(二)(7)), approved up to what remains of that service
+        year's 50,000 yuan and scheduled for payment through the unit. Refuses: `roles.own_unit`,
+        `funding.decision.required`, `A.service_money.excluded_after_award`, `A.service_money.actual_expense`,
+        `funding.ended.after_end`, `A.service_money.years`, `A.service_money.purpose`, `A.service_money.exhausted`."""
+        d = call.data
+        return call.execute(self.store.app.claim_service_money(
+            call.identity, d["case_id"], d["spent_on"], d["amount_fen"], d["purpose"], d["document_ref"],
+            call.expected_version))
+
+    @command(contracts.ReportPayment, roles=("funding_officer",))
+    def report_payment(self, call):
+        """The funding office reports an attempt paid, failed or returned, naming the idempotency key and
+        the attempt (programme A's and B's keys alike). Refuses: `separation_of_duties.decide_release` (the
+        award's decider; for a placement, the decider of that prize or breakthrough subsidy),
+        `funding.disbursement.cancelled`, `funding.payment.current_attempt`, `funding.payment.not_in_future`,
+        `funding.payment.paid_once` (already paid), `funding.payment.transition`."""
+        d = call.data
+        return call.execute(self.store.app.report_payment(
+            call.identity, d["idempotency_key"], d["attempt"], d["outcome"], d["office_reference"],
+            d["effective_on"], d["reason"]))
+
+    @command(contracts.RetryDisbursement, roles=("funding_officer",))
+    def retry_disbursement(self, call):
+        """A failed or returned payment is tried again: a new attempt under the same idempotency key.
+        Refuses: `separation_of_duties.decide_release`, `funding.disbursement.cancelled`,
+        `funding.payment.paid_once` (it is paid), `funding.retry.pending` (the attempt awaits its report)."""
+        d = call.data
+        return call.execute(self.store.app.retry_disbursement(call.identity, d["idempotency_key"], d["reason"]))
+
+    @command(contracts.EndEarly, roles=("officer",))
+    def end_early(self, call):
+        """The talent left the unit or Changping; `ended_on` is the last day supported. Claims back rent paid
+        for later days, cancels unpaid later instalments, stops later instalments and claims. Refuses:
+        `funding.decision.required`, `funding.ended.once`, `funding.early_end.not_in_future`,
+        `funding.early_end.before_start`."""
+        d = call.data
+        return call.execute(self.store.app.end_early(call.identity, d["case_id"], d["ended_on"], d["reason"],
+                                                     call.expected_version))
+
+    # -- programme B: the working group's money decisions -----------------------------------
+    @command(contracts.AwardPrize, roles=("decision_maker",))
+    def award_prize(self, call):
+        """A yearly prize for a concluded project (四(二)3): first/second/third = 200,000/100,000/50,000 yuan,
+        to the expert, one per placement; its payment is scheduled at once. Refuses: `funding.programme`,
+        `funding.appointment.required`, `B.prize.concluded` (the term has not expired, or ended early),
+        `B.prize.once`, `B.prize.year`."""
+        d = call.data
+        return call.execute(self.store.app.award_prize(call.identity, d["case_id"], d["level"], d["year"],
+                                                       d["reason"], call.expected_version))
+
+    @command(contracts.GrantBreakthroughSubsidy, roles=("decision_maker",))
+    def grant_breakthrough_subsidy(self, call):
+        """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment,
+        at most 5,000,000 yuan, to the company, once per placement; scheduled at once. Refuses:
+        `funding.programme`, `funding.appointment.required`, `B.breakthrough.once`."""
+        d = call.data
+        return call.execute(self.store.app.grant_breakthrough_subsidy(call.identity, d["case_id"],
+                                                                      d["investment_fen"], d["reason"],
+                                                                      call.expected_version))
+
+    # -- queries -----------------------------------------------------------------------------
+    @query(contracts.FundingQuery, roles=READERS)
+    def entitlements(self, call):
+        """Programme A: the case's decision, entitlements (each with its computation), deadlines, housing,
+        service money used, early end and recoveries. Programme B: the placement's appointment, term,
+        entitlements, early end or expiry, prize, breakthrough subsidy and recoveries."""
+        doc = self._case_doc(call)
+        return {key: doc.get(key) for key in (B_KEYS if doc.get("programme") == "B" else A_KEYS)}
+
+    @query(contracts.FundingQuery, roles=READERS)
+    def disbursements(self, call):
+        """The case's disbursements with status (scheduled, retried, paid, failed, returned, cancelled),
+        every attempt and any recovery, by due date."""
+        if call.identity.role in ("unit_contact", "expert"):
+            self._case_doc(call)
+        items, total = self.store.views.find(DISBURSEMENTS, {"case_id": str(call.data["case_id"])},
+                                             order_by="due_on", limit=200)
+        return {"case_id": str(call.data["case_id"]), "items": items, "total": total}
+
+    @query(contracts.DisbursementsByStatus, roles=OFFICE_READERS)
+    def disbursements_by_status(self, call):
+        """For the funding office: a page of disbursements in one status, by due date; `unpaid` means
+        scheduled or retried, i.e. due and not yet paid."""
+        d = call.data
+        where = {"unpaid": True} if d["status"] == "unpaid" else {"status": d["status"]}
+        items, total = self.store.views.find(DISBURSEMENTS, where, order_by="due_on", limit=d["limit"],
+                                             offset=d["offset"])
+        return {"status": d["status"], "items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+
+    def _case_doc(self, call) -> dict:
+        doc = self.store.views.get(FUNDING_CASES, str(call.data["case_id"]))
+        if doc is None:
+            raise not_found("case funding", call.data["case_id"])
+        check_read_access(call.identity, doc)
+        return doc

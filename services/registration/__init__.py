@@ -1,0 +1,1 @@
+"""registration: units (with their registration audit), companies, experts and the pool."""

@@ -1,0 +1,235 @@
+"""The registration service's Application: commands on units and on programme B's expert pool, and
+their read models."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared import policy
+from shared.errors import conflict, forbidden, not_found, rule_violation
+from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.projection import Projection
+
+from services.registration.domain import PUBLISHED, Expert, Unit, expert_id_for, unit_id_for
+
+UNITS = "units"
+EXPERTS = "experts"            # one document per candidate, whatever its status
+EXPERT_POOL = "expert_pool"    # the published pool, indexed for its filters (see ExpertsView)
+ANY = "*"
+RECOMMENDING_UNIT_TYPES = ("university", "research_institute")
+
+
+class UnitsView(Projection):
+    name = "units"
+    collections = (UNITS,)
+
+    def apply(self, event, notification_id, docs):
+        if not isinstance(event, Unit.Event):
+            return
+        key = str(event.originator_id)
+        doc = docs.get(UNITS, key) or {"unit_id": key}
+        if isinstance(event, Unit.Registered):
+            doc.update(name=event.name, unit_type=event.unit_type, industry=event.industry, status="pending",
+                       technology_company=event.technology_company, registered_at=event.meta["occurred_at"])
+        elif isinstance(event, Unit.DetailsUpdated):
+            doc.update(name=event.name, unit_type=event.unit_type, industry=event.industry, status="pending",
+                       technology_company=event.technology_company, audit_reason=None,
+                       updated_at=event.meta["occurred_at"])
+        elif isinstance(event, Unit.Approved | Unit.Rejected | Unit.ReturnedForCorrection):
+            doc.update(status=AUDITED_STATUS[type(event).__name__], audit_reason=event.reason,
+                       audited_by=event.meta["actor"]["actor_id"])
+        doc["version"] = event.originator_version
+        docs.put(UNITS, key, doc)
+
+
+AUDITED_STATUS = {"Approved": "approved", "Rejected": "rejected", "ReturnedForCorrection": "returned"}
+
+
+def tag(value: str | None) -> str | None:
+    """How pool filters compare labels: case and extra spaces ignored."""
+    return None if value is None else " ".join(value.split()).casefold()
+
+
+class ExpertsView(Projection):
+    """Two collections. `experts`: one document per candidate (public profile, status, waiver, audit
+    trail; never the ID number or contact). `expert_pool`: the published pool, indexed so that every
+    combination of filters is one equality match on the view store, with exact totals and paging:
+    for each published expert, one document per (field or "*", keyword or "*") pair of its
+    normalised fields and expertise keywords. A query names the field and keyword it filters on, "*"
+    for none, so each expert matches at most once. Withdrawal marks the expert's index documents
+    `status: withdrawn` (documents are never deleted; the projection is rebuildable from zero)."""
+    name = "experts"
+    collections = (EXPERTS, EXPERT_POOL)
+
+    def apply(self, event, notification_id, docs):
+        if not isinstance(event, Expert.Event):
+            return
+        key = str(event.originator_id)
+        doc = docs.get(EXPERTS, key) or {"expert_id": key}
+        in_pool_before = doc.get("status") == PUBLISHED
+        if isinstance(event, Expert.Recommended):
+            doc.update(name=event.name, institution_name=event.institution_name,
+                       institution_kind=event.institution_kind, degree=event.degree, title=event.title,
+                       work_years=event.work_years, fields=list(event.fields), expertise=list(event.expertise),
+                       policy_edition=event.policy_edition, recommending_unit_id=event.recommending_unit_id,
+                       recommended_by=event.meta["actor"]["actor_id"], recommended_at=event.meta["occurred_at"],
+                       status="recommended", waiver=None, published_on=None, waived=[], withdrawal_reason=None)
+        elif isinstance(event, Expert.WaiverRecorded):
+            doc.update(waiver={"waiver": event.waiver, "reason": event.reason, "decided_by": event.decided_by,
+                               "recorded_at": event.meta["occurred_at"]})
+        elif isinstance(event, Expert.Published):
+            doc.update(status=PUBLISHED, published_on=event.published_on.isoformat(), waived=list(event.waived),
+                       published_by=event.meta["actor"]["actor_id"])
+        elif isinstance(event, Expert.Withdrawn):
+            doc.update(status="withdrawn", withdrawal_reason=event.reason,
+                       withdrawn_at=event.meta["occurred_at"], withdrawn_by=event.meta["actor"]["actor_id"])
+        doc["version"] = event.originator_version
+        docs.put(EXPERTS, key, doc)
+        if in_pool_before or doc["status"] == PUBLISHED:
+            self._index(doc, docs)   # entering or leaving the pool
+
+    @staticmethod
+    def _index(doc: dict, docs) -> None:
+        entry = {k: doc[k] for k in POOL_FIELDS}
+        entry.update(institution=tag(doc["institution_name"]))
+        for field in (ANY, *{tag(f) for f in doc["fields"]}):
+            for keyword in (ANY, *{tag(k) for k in doc["expertise"]}):
+                docs.put(EXPERT_POOL, f"{doc['expert_id']}|{field}|{keyword}",
+                         {**entry, "field": field, "keyword": keyword})
+
+
+POOL_FIELDS = ("expert_id", "name", "institution_name", "institution_kind", "degree", "title", "work_years",
+               "fields", "expertise", "status", "published_on", "version")
+
+
+def pool_page(views, *, field=None, keyword=None, institution=None, institution_kind=None, limit=50, offset=0):
+    """The published pool, filtered and paged, earliest publication first."""
+    where = {"status": PUBLISHED, "field": tag(field) or ANY, "keyword": tag(keyword) or ANY}
+    if institution is not None:
+        where["institution"] = tag(institution)
+    if institution_kind is not None:
+        where["institution_kind"] = institution_kind
+    items, total = views.find(EXPERT_POOL, where, order_by="published_on", limit=limit, offset=offset)
+    for item in items:
+        for index_only in ("field", "keyword", "institution"):
+            item.pop(index_only, None)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+class RegistrationApplication(ServiceApplication):
+    name = "registration"
+
+    def projections(self):
+        return (UnitsView(), ExpertsView())
+
+    def inbound_handlers(self):
+        return {}
+
+    def register_unit(self, details: dict):
+        def action():
+            unit_id = unit_id_for(details["credit_code"])
+            if self.get_or_none(unit_id) is not None:
+                raise conflict("a unit with this credit code is already registered", rule="registration.unique")
+            unit = Unit.register(unit_id, details, policy.current("A"))
+            return {"unit_id": str(unit.id), "version": unit.version}, [unit]
+        return action
+
+    def audit_unit(self, unit_id, outcome: str, reason: str, expected_version: int | None):
+        def action():
+            unit = self.unit(unit_id)
+            check_version(unit, expected_version)
+            AUDIT_OUTCOMES[outcome](unit, reason)
+            return {"unit_id": str(unit.id), "status": unit.status, "version": unit.version}, [unit]
+        return action
+
+    def update_details(self, unit_id, details: dict, expected_version: int | None):
+        def action():
+            unit = self.unit(unit_id)
+            check_version(unit, expected_version)
+            unit.update_details(details, policy.current("A"))
+            return {"unit_id": str(unit.id), "status": unit.status, "version": unit.version}, [unit]
+        return action
+
+    def unit(self, unit_id) -> Unit:
+        unit = self.get_or_none(unit_id)
+        if not isinstance(unit, Unit):
+            raise not_found("unit", unit_id)
+        return unit
+
+    # -- programme B: the expert pool ---------------------------------------------------------
+    def recommend_expert(self, form: dict, recommending_unit_id: str | None = None):
+        """`recommending_unit_id`: set when a unit contact files the form for their own institution."""
+        def action():
+            expert_id = expert_id_for(form["id_number"])
+            if self.get_or_none(expert_id) is not None:
+                raise conflict("this person (ID number) has already been recommended to the pool",
+                               rule="B.expert.unique")
+            if recommending_unit_id is not None:
+                self._require_recommending_unit(recommending_unit_id, form["institution_name"])
+            expert = Expert.recommend(expert_id, form, policy.current("B"), recommending_unit_id)
+            return self._expert_result(expert), [expert]
+        return action
+
+    def record_expert_waiver(self, expert_id, waiver: str, reason: str, decided_by: str,
+                             expected_version: int | None):
+        def action():
+            expert = self.expert(expert_id)
+            check_version(expert, expected_version)
+            expert.record_waiver(waiver, reason, decided_by, policy.edition(expert.policy_edition))
+            return self._expert_result(expert), [expert]
+        return action
+
+    def publish_expert(self, expert_id, expected_version: int | None):
+        def action():
+            expert = self.expert(expert_id)
+            check_version(expert, expected_version)
+            expert.publish(policy.edition(expert.policy_edition), self.clock.today())
+            return {**self._expert_result(expert), "published_on": expert.published_on.isoformat()}, [expert]
+        return action
+
+    def withdraw_expert(self, expert_id, reason: str, expected_version: int | None):
+        def action():
+            expert = self.expert(expert_id)
+            check_version(expert, expected_version)
+            expert.withdraw(reason)
+            return self._expert_result(expert), [expert]
+        return action
+
+    def expert(self, expert_id) -> Expert:
+        expert = self.get_or_none(UUID(str(expert_id)))
+        if not isinstance(expert, Expert):
+            raise not_found("expert", expert_id)
+        return expert
+
+    @staticmethod
+    def _expert_result(expert: Expert) -> dict:
+        return {"expert_id": str(expert.id), "status": expert.status, "version": expert.version}
+
+    def _require_recommending_unit(self, unit_id: str, institution_name: str) -> None:
+        """A unit contact recommends for their own institution only: a university or research institute
+        whose registration was approved, under its registered name."""
+        try:
+            unit = self.get_or_none(UUID(unit_id))
+        except ValueError:
+            unit = None
+        if not isinstance(unit, Unit) or unit.status != "approved" or unit.unit_type not in RECOMMENDING_UNIT_TYPES:
+            standing = "not registered" if not isinstance(unit, Unit) else f"a {unit.unit_type}, {unit.status}"
+            raise rule_violation("B.expert.recommender", "a unit contact may recommend only for a university or "
+                                 f"research institute whose registration was approved (the unit is {standing}); "
+                                 "an officer records other institutions' forms")
+        if " ".join(institution_name.split()) != " ".join(unit.name.split()):
+            raise rule_violation("B.expert.recommender", f"a unit contact recommends for their own institution "
+                                 f"({unit.name}) only", fields={"institution_name": [f"must be {unit.name}"]})
+
+
+AUDIT_OUTCOMES = {"approve": Unit.approve, "reject": Unit.reject, "return": Unit.return_for_correction}
+
+
+def check_unit_access(identity, unit_id, *, registering: bool = False) -> None:
+    """A unit's contact acts on that unit only. A contact whose token names no unit yet may
+    register one (the portal issues a unit-bound token once the registration is recorded)."""
+    if identity.role != "unit_contact":
+        return
+    if identity.unit_id is None and registering:
+        return
+    if identity.unit_id != str(unit_id):
+        raise forbidden("a unit contact may act only on their own unit", rule="roles.own_unit")

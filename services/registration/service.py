@@ -1,0 +1,132 @@
+"""registration: the nameko service. Entrypoints only translate calls into commands and queries."""
+from shared.contracts import registration as contracts
+from shared.errors import forbidden, not_found
+from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.endpoints import command, query
+from shared.platform.store import EventStore
+
+from services.registration.app import EXPERTS, UNITS, RegistrationApplication, check_unit_access, pool_page
+from services.registration.domain import unit_id_for
+
+
+class RegistrationService(base.PlatformService):
+    name = "registration"
+    store = EventStore(RegistrationApplication)
+
+    @command(contracts.RegisterUnit, roles=("unit_contact", "officer"))
+    def register_unit(self, call):
+        """A unit registers with its details and registration materials (二(二)1), awaiting audit. An enterprise
+        may declare itself a Changping technology company (`technology_company`, programme B's companies).
+        Refuses: `A.unit.materials` (a mandatory material missing: the tax certificate except for universities
+        and research institutes), `A.unit.changping`, `B.company.enterprise` (a technology company that is not
+        an enterprise), `registration.unique` (conflict: the credit code is registered)."""
+        check_unit_access(call.identity, unit_id_for(call.data["credit_code"]), registering=True)
+        return call.execute(self.store.app.register_unit(call.data))
+
+    @command(contracts.AuditUnit, roles=("officer",))
+    def audit_unit(self, call):
+        """An officer approves, rejects or returns the registration for correction, with the reason.
+        Refuses: `registration.audit.once` (the registration is not awaiting audit)."""
+        d = call.data
+        return call.execute(self.store.app.audit_unit(d["unit_id"], d["outcome"], d["reason"], call.expected_version))
+
+    @command(contracts.UpdateUnitDetails, roles=("unit_contact",))
+    def update_details(self, call):
+        """A registered unit updates its details for a new call, or after a return; a new audit follows
+        and the unit cannot file until it is approved again. Refuses: `registration.update.audited`
+        (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
+        check_unit_access(call.identity, call.data["unit_id"])
+        details = {k: v for k, v in call.data.items() if k != "unit_id"}
+        return call.execute(self.store.app.update_details(call.data["unit_id"], details, call.expected_version))
+
+    @query(contracts.GetUnit, roles=("unit_contact", "officer", "auditor"))
+    def get_unit(self, call):
+        """The unit's registration and audit status (a unit contact: their own unit only)."""
+        check_unit_access(call.identity, call.data["unit_id"])
+        unit = self.store.views.get(UNITS, str(call.data["unit_id"]))
+        if unit is None:
+            raise not_found("unit", call.data["unit_id"])
+        return unit
+
+    # -- programme B: the expert pool (科技副总 拟聘专家人才库) ------------------------------------------
+    @command(contracts.RecommendExpert, roles=("officer", "unit_contact"))
+    def recommend_expert(self, call):
+        """A dispatching institution recommends a candidate (推荐情况表, 三(一)): an officer records the form
+        for any institution; a unit contact files it for their own university or research institute, whose
+        registration was approved, under its registered name. The candidate awaits publication. The name,
+        ID number and contact stay in this service. Refuses: `B.expert.institution` (the institution kind is
+        not in the edition, 二(一)), `B.expert.recommender` (a unit contact's unit is not an approved
+        university or research institute, or the name is not theirs), `B.expert.unique` (conflict: this ID
+        number was already recommended)."""
+        unit_id = call.identity.unit_id if call.identity.role == "unit_contact" else None
+        if call.identity.role == "unit_contact" and unit_id is None:
+            raise forbidden("a unit contact recommends through their registered unit's token",
+                            rule="roles.own_unit")
+        return call.execute(self.store.app.recommend_expert(call.data, unit_id))
+
+    @command(contracts.RecordExpertWaiver, roles=("officer",))
+    def record_expert_waiver(self, call):
+        """An officer relaxes the degree/title and work-years conditions for a candidate holding core IP or
+        mature results that Changping companies urgently need (二(二) 可适当放宽), with the reason; the caller
+        is recorded as `decided_by`. Before publication, once. Refuses: `B.expert.waiver` (not a ground of the
+        edition), `B.expert.waiver.once`, `B.expert.waiver.before_publication` (already published),
+        `B.expert.withdrawn`."""
+        d = call.data
+        return call.execute(self.store.app.record_expert_waiver(d["expert_id"], d["waiver"], d["reason"],
+                                                                call.identity.actor_id, call.expected_version))
+
+    @command(contracts.PublishExpert, roles=("officer",))
+    def publish_expert(self, call):
+        """An officer publishes the candidate into the pool (对外公开发布), dated today (Beijing). The
+        candidate needs a PhD or an associate-senior title or above, and at least 2 years of work, unless a
+        waiver is recorded. Refuses: `B.expert.qualification`, `B.expert.work_years` (a condition unmet and no
+        waiver; `fields` names each unmet one), `B.expert.publish.once` (already in the pool),
+        `B.expert.withdrawn`."""
+        return call.execute(self.store.app.publish_expert(call.data["expert_id"], call.expected_version))
+
+    @command(contracts.WithdrawExpert, roles=("officer",))
+    def withdraw_expert(self, call):
+        """An officer takes an expert out of the pool, or withdraws a candidate not yet published, with the
+        reason. Final. Refuses: `B.expert.withdrawn` (already withdrawn)."""
+        d = call.data
+        return call.execute(self.store.app.withdraw_expert(d["expert_id"], d["reason"], call.expected_version))
+
+    @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"))
+    def experts(self, call):
+        """The published pool, paged, earliest publication first; filter by field of work, expertise
+        keyword, institution (name) and institution kind (all optional, combined). Each item is a public
+        profile: name, institution, degree, title, years of work, fields, expertise, publication date."""
+        d = call.data
+        return pool_page(self.store.views, field=d["field"], keyword=d["keyword"], institution=d["institution"],
+                         institution_kind=d["institution_kind"], limit=d["limit"], offset=d["offset"])
+
+    @query(contracts.GetExpert, roles=("unit_contact", "expert", "officer", "auditor"))
+    def get_expert(self, call):
+        """One expert. Officers and auditors see any candidate with its waiver and history, and the
+        personal data (ID number, contact); a unit contact sees published experts and the candidates
+        their unit recommended; an expert sees published experts."""
+        identity, expert_id = call.identity, str(call.data["expert_id"])
+        doc = self.store.views.get(EXPERTS, expert_id)
+        if doc is None:
+            raise not_found("expert", expert_id)
+        if identity.role in ("officer", "auditor"):
+            expert = self.store.app.expert(call.data["expert_id"])
+            return {**doc, "id_number": expert.id_number, "contact": expert.contact}
+        own = identity.role == "unit_contact" and identity.unit_id is not None \
+            and identity.unit_id == doc.get("recommending_unit_id")
+        if doc["status"] != "published" and not own:
+            raise not_found("expert", expert_id)
+        public = {k: v for k, v in doc.items() if k not in OFFICE_ONLY}
+        return public
+
+    @query(contracts.ExpertRecommendations, roles=("officer", "auditor"))
+    def expert_recommendations(self, call):
+        """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
+        oldest recommendation first."""
+        d = call.data
+        items, total = self.store.views.find(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
+                                             limit=d["limit"], offset=d["offset"])
+        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+
+
+OFFICE_ONLY = ("waiver", "waived", "recommended_by", "published_by", "withdrawn_by", "policy_edition")

@@ -1,0 +1,1 @@
+"""review: case audits, expert reviews, decisions and term-end evaluations."""
