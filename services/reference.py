@@ -1,0 +1,137 @@
+"""The endpoint and event reference for portal teams and the funding office, generated from the
+code itself (the marshmallow contracts, the roles on each entrypoint, its docstring), so it
+cannot drift from what the services enforce.
+
+    python -m services.reference > docs/reference.md
+
+A test fails when docs/reference.md is not what this prints.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+
+from marshmallow import fields, validate
+
+from shared.contracts.events import CURRENT_VERSION, PAYLOADS
+
+SERVICES = ("registration", "application", "review", "funding")
+COMMON_ERRORS = """\
+Every endpoint answers a refusal with one structured error, `ServiceError(code, message, fields, rule)`:
+
+| code | when | changes anything? |
+|---|---|---|
+| `validation_error` | a field is missing, unknown, mistyped or out of range; `fields` names each one and the rule it broke | no |
+| `unauthenticated` | the token is missing, expired or not signed with the configured key | no |
+| `forbidden` | the caller's role may not call this endpoint (`rule: roles`), or a unit contact acts on another unit (`rule: roles.own_unit`) | no |
+| `not_found` | the case, unit or review does not exist (yet: see `min_position`) | no |
+| `rule_violation` | a policy or process rule refuses the command; `rule` names it (below, per endpoint) | no |
+| `conflict` | `expected_version` is stale (`rule: expected_version`), or a unique fact exists already | no |
+| `command_id_reused` | the same `command_id` came with a different payload | no |
+| `not_yet_visible` | a query's `min_position` was not reached within 2 s; retry | no |
+| `internal_error` | an unexpected failure; quote the correlation id | no |
+
+Writes take a client `command_id` (8–100 characters): repeating a command with the same id and payload
+returns the first result (`replayed: true`) and records nothing again. An edit may carry
+`expected_version`. Writes return `position`; a query given `min_position` answers from read models
+that include it.
+"""
+
+
+def describe_field(field: fields.Field) -> str:
+    if isinstance(field, fields.List):
+        return f"list of {describe_field(field.inner)}"
+    if isinstance(field, fields.Nested):
+        return f"`{type(field.schema).__name__}`"
+    kind = {fields.UUID: "uuid", fields.AwareDateTime: "datetime with offset", fields.Date: "date (YYYY-MM-DD)",
+            fields.Boolean: "boolean", fields.Integer: "integer", fields.Dict: "object",
+            fields.String: "string"}
+    name = next((label for cls, label in kind.items() if isinstance(field, cls)), type(field).__name__)
+    return name + "".join(f"; {rule}" for rule in map(describe_validator, field.validators or ()) if rule)
+
+
+def describe_validator(validator) -> str:
+    if isinstance(validator, validate.OneOf):
+        return "one of " + ", ".join(f"`{c}`" for c in validator.choices)
+    if isinstance(validator, validate.Range):
+        low = "" if validator.min is None else f"≥ {validator.min}"
+        high = "" if validator.max is None else f"≤ {validator.max}"
+        return " ".join(p for p in (low, high) if p)
+    if isinstance(validator, validate.Length):
+        return f"length {validator.min or 0}–{validator.max}" if validator.max else f"length ≥ {validator.min}"
+    if isinstance(validator, validate.Regexp):
+        return f"matches `{validator.regex.pattern}`"
+    return ""
+
+
+def nested_schemas(schema, seen: dict) -> None:
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            nested = inner.schema
+            name = type(nested).__name__
+            if name not in seen:
+                seen[name] = nested
+                nested_schemas(nested, seen)
+
+
+def field_table(schema, skip=("command_id", "expected_version", "min_position")) -> list[str]:
+    rows = ["| field | type | required |", "|---|---|---|"]
+    for name, field in schema.fields.items():
+        if name in skip:
+            continue
+        default = field.load_default
+        required = "yes" if field.required else ("no" if default is None or callable(default)
+                                                  else f"no (default `{default}`)")
+        rows.append(f"| `{name}` | {describe_field(field)} | {required} |")
+    return rows if len(rows) > 2 else ["(no fields)"]
+
+
+def service_class(name: str):
+    module = importlib.import_module(f"services.{name}.service")
+    return next(cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                if getattr(cls, "name", None) == name and cls.__module__ == module.__name__)
+
+
+def endpoints(cls) -> list[tuple[str, object, str]]:
+    found = []
+    for name in sorted(dir(cls)):
+        method = getattr(cls, name)
+        contract = getattr(method, "contract", None)
+        if contract is not None:
+            found.append((name, contract, inspect.getdoc(method) or ""))
+    return found
+
+
+def render() -> str:
+    out = ["# Endpoint and event reference", "",
+           "Generated by `python -m services.reference` from the contracts the services enforce; do not edit.",
+           "", "## Errors, repeatable writes and read-your-writes", "", COMMON_ERRORS]
+    nested: dict = {}
+    for service in SERVICES:
+        out += [f"## `{service}` service", ""]
+        for name, contract, doc in endpoints(service_class(service)):
+            roles = "anyone (no token)" if contract.roles is None else ", ".join(f"`{r}`" for r in sorted(contract.roles))
+            out += [f"### `{service}.{name}` — {'write' if contract.write else 'query'}", "",
+                    *([doc, ""] if doc else []), f"Roles: {roles}.", "", *field_table(contract.schema), ""]
+            nested_schemas(contract.schema, nested)
+    out += ["## Nested payloads", ""]
+    for name, schema in sorted(nested.items()):
+        out += [f"### `{name}`", "", *field_table(schema, skip=()), ""]
+    out += ["## Integration events", "",
+            "Published on the topic exchange `<source>.events` with the event type as routing key, inside the "
+            "envelope of `shared/contracts/envelope.py` (event id, type, schema version, case id, stream id and "
+            "sequence, occurred_at = business time, recorded_at, actor, correlation and causation ids, source, "
+            "position). Consumers validate each payload against the schema of the version it declares.", ""]
+    for (event_type, version), schema in sorted(PAYLOADS.items()):
+        current = " (current)" if CURRENT_VERSION[event_type] == version else ""
+        doc = inspect.getdoc(schema) or ""
+        inherited = doc if doc and doc != inspect.getdoc(schema.__mro__[1]) else ""
+        out += [f"### `{event_type}` v{version}{current}", "", *([inherited, ""] if inherited else []),
+                *field_table(schema(), skip=()), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
