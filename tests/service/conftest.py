@@ -1,0 +1,24 @@
+import pytest
+
+from shared.platform.store import build_store
+
+TOKEN_KEY = "service-test-token-key-0123456789abcdef"
+
+
+def service_config(data_dir, amqp_uri="pyamqp://guest:guest@127.0.0.1:5672/") -> dict:
+    return {"AMQP_URI": amqp_uri, "serializer": "json", "TOKEN": {"key": TOKEN_KEY, "issuer": "changping-portal"},
+            "STORE": {"kind": "sqlite", "data_dir": str(data_dir)}, "LOG_LEVEL": "WARNING"}
+
+
+@pytest.fixture
+def store_for(tmp_path):
+    """A real store (SQLite in tmp_path) for a service's Application, closed afterwards."""
+    built = []
+
+    def build(service, application_class):
+        store = build_store(service_config(tmp_path), service, application_class)
+        built.append(store)
+        return store
+    yield build
+    for store in built:
+        store.close()

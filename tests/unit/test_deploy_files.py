@@ -1,0 +1,197 @@
+"""Static checks of the deployment files (no broker, no docker needed).
+
+Docker cannot run in CI, so these tests are what keeps docker-compose.yml,
+deploy/Dockerfile and deploy/config.yaml from drifting apart:
+
+* every app service runs `nameko run --config deploy/config.yaml services.<name>.service`
+  and that module exists: a renamed module or a copy-paste slip (two services
+  running the same code) would otherwise only show up at `docker compose up`;
+* no app service has a container_name or a host port: either one breaks
+  `docker compose up --scale <service>=N`;
+* every app service waits for a *healthy* RabbitMQ and PostgreSQL (and both
+  define a healthcheck, without which `service_healthy` is an error): nameko
+  exits if the broker is not reachable at start-up;
+* every ${VAR} that deploy/config.yaml reads is set explicitly in compose: a
+  forgotten one silently falls back to its local-run default (127.0.0.1, SQLite)
+  inside the container;
+* STORE_KIND is postgres in compose, with the postgres container's host and
+  credentials: several replicas cannot share SQLite files;
+* the Dockerfile named by the build exists and installs from pyproject.toml;
+* deploy/config.yaml loads through nameko's own YAML loader with the variables
+  unset (local runs and CI: SQLite, local broker) and with the compose values
+  (nameko re-parses every value as YAML, so e.g. a password could turn into a number).
+"""
+
+import os
+import re
+import shlex
+
+import pytest
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COMPOSE_FILE = os.path.join(REPO_ROOT, "docker-compose.yml")
+CONFIG_FILE = os.path.join(REPO_ROOT, "deploy", "config.yaml")
+
+APP_SERVICES = ("registration", "application", "review", "funding")
+INFRA_SERVICES = ("rabbitmq", "postgres")
+
+# Same variable-name rule as nameko's ENV_VAR_MATCHER: ${NAME} or ${NAME:default}.
+CONFIG_VAR = re.compile(r"\$\{([^}:\s]+)")
+# Compose interpolation as used in docker-compose.yml: ${NAME:-default} or ${NAME}.
+COMPOSE_VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as fle:
+        return fle.read()
+
+
+def _compose():
+    return yaml.safe_load(_read(COMPOSE_FILE))
+
+
+def _app_service(name):
+    return _compose()["services"][name]
+
+
+def _config_variables():
+    """Every ${VAR} name in deploy/config.yaml, ignoring comment lines (which show the syntax)."""
+    lines = _read(CONFIG_FILE).splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    return sorted(set(CONFIG_VAR.findall(text)))
+
+
+def _command(service):
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def _environment(service):
+    """The service's environment as a dict (compose allows a mapping or a KEY=VALUE list)."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return environment
+
+
+def _compose_default(value):
+    """The value compose passes when no host variable overrides it."""
+    return COMPOSE_VAR.sub(lambda match: match.group(2) or "", str(value))
+
+
+@pytest.fixture
+def nameko_yaml(monkeypatch):
+    """Enable nameko's ${VAR:default} YAML resolver, for this test only.
+
+    setup_yaml_parser() registers it on yaml.SafeLoader process-wide; giving
+    SafeLoader private copies of its registries keeps other tests' safe_load intact.
+    """
+    from nameko.cli.main import setup_yaml_parser
+
+    loader = yaml.SafeLoader
+    monkeypatch.setattr(
+        loader,
+        "yaml_implicit_resolvers",
+        {key: list(value) for key, value in loader.yaml_implicit_resolvers.items()},
+    )
+    monkeypatch.setattr(loader, "yaml_constructors", dict(loader.yaml_constructors))
+    setup_yaml_parser()
+
+
+def test_compose_defines_app_and_infrastructure_services():
+    services = _compose()["services"]
+    for name in APP_SERVICES + INFRA_SERVICES:
+        assert name in services, name
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_runs_its_own_nameko_module(name):
+    module = f"services.{name}.service"
+    assert _command(_app_service(name)) == [
+        "nameko", "run", "--config", "deploy/config.yaml", module,
+    ]
+    module_file = os.path.join("services", name, "service.py")
+    assert os.path.exists(os.path.join(REPO_ROOT, module_file)), f"{module}: no {module_file}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_can_be_scaled(name):
+    service = _app_service(name)
+    assert "container_name" not in service
+    assert not service.get("ports")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_waits_for_healthy_broker_and_database(name):
+    depends_on = _app_service(name).get("depends_on")
+    assert isinstance(depends_on, dict), "depends_on needs conditions, not a plain list"
+    for dependency in INFRA_SERVICES:
+        assert depends_on.get(dependency, {}).get("condition") == "service_healthy", dependency
+
+
+def test_infrastructure_services_have_healthchecks():
+    services = _compose()["services"]
+    for name in INFRA_SERVICES:
+        assert services[name].get("healthcheck", {}).get("test"), name
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_uses_the_postgres_container_credentials(name):
+    database = _environment(_compose()["services"]["postgres"])
+    environment = _environment(_app_service(name))
+    for var in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
+        assert environment[var] == database[var], var
+    assert environment["POSTGRES_HOST"] == "postgres"
+
+
+def test_config_variables_are_found():
+    variables = _config_variables()
+    assert "AMQP_URI" in variables and "STORE_KIND" in variables
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_sets_every_config_variable(name):
+    environment = _environment(_app_service(name))
+    missing = [var for var in _config_variables() if var not in environment]
+    assert not missing, f"{name} leaves these to config.yaml's local defaults: {missing}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_uses_postgres(name):
+    assert _environment(_app_service(name))["STORE_KIND"] == "postgres"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_dockerfile_installs_the_project(name):
+    build = _app_service(name)["build"]
+    if isinstance(build, str):
+        build = {"context": build}
+    dockerfile = os.path.join(REPO_ROOT, build["context"], build.get("dockerfile", "Dockerfile"))
+    assert os.path.isfile(dockerfile), dockerfile
+    assert "pyproject.toml" in _read(dockerfile)
+
+
+def test_config_loads_with_local_defaults(monkeypatch, nameko_yaml):
+    for var in _config_variables():
+        monkeypatch.delenv(var, raising=False)
+
+    config = yaml.safe_load(_read(CONFIG_FILE))
+
+    assert config["AMQP_URI"].startswith("pyamqp://")
+    assert config["STORE"]["kind"] == "sqlite"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
+    for var, value in _environment(_app_service(name)).items():
+        monkeypatch.setenv(var, _compose_default(value))
+
+    config = yaml.safe_load(_read(CONFIG_FILE))
+
+    assert config["AMQP_URI"] == "pyamqp://guest:guest@rabbitmq:5672/"
+    assert config["STORE"]["kind"] == "postgres"
+    postgres = config["STORE"]["postgres"]
+    assert postgres["host"] == "postgres"
+    assert isinstance(postgres["password"], str) and postgres["password"]
+    assert isinstance(config["TOKEN"]["key"], str) and config["TOKEN"]["key"]
