@@ -1,0 +1,1 @@
+"""Benchmarks that start the real services and report on them (run: python -m bench.rpc)."""
