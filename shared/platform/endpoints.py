@@ -20,7 +20,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from kombu.exceptions import KombuError
 from nameko.rpc import Rpc, RpcConsumer
 
 from shared import logs
@@ -29,21 +28,19 @@ from shared.errors import ServiceError, validation_error
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
+from shared.platform.broker_loss import connection_may_be_lost
 
 log = logs.get_logger("endpoint")
 
 
 class _ReplyTolerantRpcConsumer(RpcConsumer):
-    """nameko kills the whole container when a reply cannot be published (the broker
-    restarting, say). The request is then simply left unacknowledged: the broker delivers
-    it again once we reconnect, and command receipts make the repeat harmless."""
+    """A reply that cannot be sent leaves the request unacknowledged (see broker_loss.py);
+    command receipts make its redelivery harmless."""
 
     def handle_result(self, message, result, exc_info):
-        try:
+        with connection_may_be_lost("send the reply"):
             return super().handle_result(message, result, exc_info)
-        except (KombuError, OSError) as error:
-            log.warning("could not send the reply; the request will be delivered again", error_message=str(error))
-            return result, exc_info
+        return result, exc_info
 
 
 class _Rpc(Rpc):

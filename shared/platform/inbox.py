@@ -17,6 +17,7 @@ from shared.errors import NotYet, ServiceError
 from shared.identity import system_actor
 from shared.messaging.inbox import Outcome
 from shared.messaging.topology import inbox_queue, retry_queue_name
+from shared.platform.broker_loss import connection_may_be_lost
 from shared.platform.parking import park
 from shared.platform.store import EventStore
 
@@ -25,7 +26,8 @@ log = logs.get_logger("inbox")
 
 
 class InboxConsumer(Consumer):
-    """nameko's Consumer on this service's inbox queue; requeues if the worker crashes."""
+    """nameko's Consumer on this service's inbox queue; requeues if the worker crashes,
+    and outlives a broker that went away while the worker ran (see broker_loss.py)."""
 
     def __init__(self, **kwargs):
         super().__init__(queue=None, requeue_on_error=True, **kwargs)
@@ -33,6 +35,11 @@ class InboxConsumer(Consumer):
     def setup(self):
         self.queue = inbox_queue(self.container.service_name)
         super().setup()
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        with connection_may_be_lost("acknowledge the event"):
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        return result, exc_info
 
 
 inbox_consumer = InboxConsumer.decorator

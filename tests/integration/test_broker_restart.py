@@ -48,10 +48,14 @@ def test_services_reconnect_and_nothing_is_lost_across_a_broker_restart(tmp_path
         restart.join()
         eventually(lambda: port_open(15672), timeout=60)
 
-        learnt = lambda: {str(e.originator_id) for e in recorded_events(cluster.data_dir, "application")  # noqa: E731
-                          if type(e).__qualname__ == "UnitStanding.Learnt"}
-        eventually(lambda: set(units) <= learnt(), timeout=90)
-        assert all(process.poll() is None for process in cluster.processes.values())   # reconnected, not restarted
+        def all_learnt():
+            for name, process in cluster.processes.items():   # reconnected, not restarted
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{cluster.log(name)[-3000:]}")
+            learnt = {str(e.originator_id) for e in recorded_events(cluster.data_dir, "application")
+                      if type(e).__qualname__ == "UnitStanding.Learnt"}
+            return set(units) <= learnt
+        eventually(all_learnt, timeout=90)
         assert applied_twice(recorded_events(cluster.data_dir, "application")) == {}
         registered = [e for e in recorded_events(cluster.data_dir, "registration")
                       if type(e).__qualname__ == "Unit.Registered"]
