@@ -1,6 +1,6 @@
 """RPC latency and throughput of our services against a bare nameko echo, in one run.
 
-    python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50] [--keep]
+    python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50] [--log-level WARNING] [--keep]
 
 What is measured, each sequentially (one caller, N calls: median and p95 latency) and with
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
@@ -187,8 +187,8 @@ def settle(uri: str, processes, timeout: float = 120.0) -> float:
 
 
 # -- setting up ----------------------------------------------------------------------
-def start_all(uri: str, data_dir: str, key: str, issuer: str):
-    env = harness.service_env(uri, data_dir, TOKEN_KEY=key, TOKEN_ISSUER=issuer)
+def start_all(uri: str, data_dir: str, key: str, issuer: str, log_level: str):
+    env = harness.service_env(uri, data_dir, log_level=log_level, TOKEN_KEY=key, TOKEN_ISSUER=issuer)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[ECHO] = "bench.echo_service"
     return [harness.NamekoProcess(name, module, env, log_dir=data_dir) for name, module in modules.items()]
@@ -256,6 +256,8 @@ def parse_args(argv=None):
                         help="calls per target spread over the concurrent callers (default 2000)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured calls per target first (default 50)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the services' LOG_LEVEL (default WARNING; INFO logs each call's time in the service)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -270,7 +272,7 @@ def main(argv=None) -> int:
         workdir = run.path
         with harness.throwaway_vhost(harness.Management(args.management_url)) as vhost:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
-            processes = start_all(uri, workdir, key, issuer)
+            processes = start_all(uri, workdir, key, issuer, args.log_level)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)
