@@ -6,7 +6,6 @@ import os
 import random
 import signal
 import threading
-
 import time
 
 import eventlet
@@ -109,7 +108,7 @@ def test_soak_with_services_killed_at_random(tmp_path):
     stop, kills = threading.Event(), []
     with running_cluster(tmp_path / "data", env={"LOG_LEVEL": "WARNING"}) as cluster:
         unit_id = approved_unit(cluster)
-        portals = Queue()
+        portals = Queue()   # as many as callers: a case takes one for its whole walk
         for _ in range(CALLERS):
             portals.put(Portal(cluster))
         chaos = eventlet.spawn(killer, cluster, stop, kills)
