@@ -451,7 +451,6 @@ def parse_args(argv=None):
                         help="events queued for the stopped consumer (default 2000)")
     parser.add_argument("--rebuild-events", type=int, default=20_000,
                         help="events in the store the projection is rebuilt from (default 20000)")
-    parser.add_argument("--log-level", default="WARNING", help="the services' LOG_LEVEL (default WARNING)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)
 

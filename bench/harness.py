@@ -255,9 +255,12 @@ def log_problems(processes: list[NamekoProcess]) -> dict[str, list[str]]:
 
 
 def add_common_arguments(parser) -> None:
-    """The options every benchmark takes: where RabbitMQ is, and whether to keep the run's folder."""
+    """The options every benchmark takes: where RabbitMQ is, how much the services log, and
+    whether to keep the run's folder."""
     parser.add_argument("--rabbit-host", default="127.0.0.1")
     parser.add_argument("--management-url", default="http://127.0.0.1:15672")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the services' LOG_LEVEL (default WARNING; INFO logs each call's time in the service)")
     parser.add_argument("--keep", action="store_true", help="keep the data and log folder even if all went well")
 
 

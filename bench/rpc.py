@@ -1,6 +1,7 @@
 """RPC latency and throughput of our services against a bare nameko echo, in one run.
 
-    python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50] [--log-level WARNING] [--keep]
+    python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50]
+                        [--log-level WARNING] [--keep]
 
 What is measured, each sequentially (one caller, N calls: median and p95 latency) and with
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
@@ -256,8 +257,6 @@ def parse_args(argv=None):
                         help="calls per target spread over the concurrent callers (default 2000)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured calls per target first (default 50)")
-    parser.add_argument("--log-level", default="WARNING",
-                        help="the services' LOG_LEVEL (default WARNING; INFO logs each call's time in the service)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)
 
