@@ -25,7 +25,7 @@ What is measured:
    to the last, without the process start-up). Baseline: the sink stopped while K events
    wait in its durable queue, then started.
 3. Projection rebuild from the local store, in this process, no broker: an application
-   store of N events filled through `app.execute(file_case)`, then
+   store of N events filled through `app.handle(FileCase)`, then
    `ProjectionRunner.rebuild("case_status")`. Baseline: reading and decoding every
    notification in the same batch size, projecting nothing.
 
@@ -66,13 +66,14 @@ from bench.events_report import CatchUp, Flow, Rebuild, print_report  # noqa: E4
 from bench.rpc import settle  # noqa: E402
 from services import samples  # noqa: E402
 from services.application.app import ApplicationApplication  # noqa: E402
+from services.application.commands import FileCase  # noqa: E402
 from services.application.domain import UnitStanding  # noqa: E402
 from services.registration.app import RegistrationApplication  # noqa: E402
 from services.registration.domain import Unit, unit_id_for  # noqa: E402
 from shared.client import cluster  # noqa: E402
 from shared.clock import ManualClock  # noqa: E402
 from shared.contracts.envelope import event_id_for  # noqa: E402
-from shared.eventstore.meta import EventMeta, acting  # noqa: E402
+from shared.eventstore.meta import EventMeta  # noqa: E402
 from shared.eventstore.projection import BATCH, ProjectionRunner  # noqa: E402
 from shared.eventstore.settings import StoreSettings  # noqa: E402
 from shared.eventstore.views import ViewStore  # noqa: E402
@@ -339,17 +340,17 @@ def rebuild_phase(args, folder: str) -> Rebuild:
 def fill_store(app: ApplicationApplication, events: int) -> tuple[int, float]:
     """An approved unit, then `file_case` commands (each with a command id, as from RPC) until
     the store holds `events` events; returns the number of commands and the seconds taken."""
-    with acting(EventMeta(actor=system_actor("application"), occurred_at=app.clock.now(), causation_id="bench")):
-        unit = UnitStanding(id=uuid4(), name="Benchmark Unit", unit_type="enterprise")
-        unit.approved(source={"service": "registration", "event_id": "bench", "type": "registration.unit.Approved",
-                              "position": 1, "sequence": 2, "occurred_at": app.clock.now().isoformat()})
-    position = app.record(unit)
+    unit = UnitStanding(id=uuid4(), name="Benchmark Unit", unit_type="enterprise")
+    unit.approved(source={"service": "registration", "event_id": "bench", "type": "registration.unit.Approved",
+                          "position": 1, "sequence": 2, "occurred_at": app.clock.now().isoformat()})
+    position = app.record(EventMeta(actor=system_actor("application"), occurred_at=app.clock.now(),
+                                    causation_id="bench"), unit)
     contact = Identity("bench-contact", "unit_contact", str(unit.id))
     started, commands = time.perf_counter(), 0
     with tqdm(total=events, initial=position, desc="filling the rebuild store", unit="event", leave=False) as bar:
         while position < events:
             meta = EventMeta(actor=contact, occurred_at=app.clock.now(), command_id=f"bench-{uuid4()}")
-            written = app.execute(meta, app.file_case(unit.id, "A", f"benchmark case {commands}"))
+            written = app.handle(FileCase(unit_id=unit.id, programme="A", title=f"benchmark case {commands}"), meta)
             bar.update(written.position - position)
             position, commands = written.position, commands + 1
     return commands, time.perf_counter() - started

@@ -190,7 +190,7 @@ def print_rebuild(r: Rebuild) -> None:
           f"{rebuild_rate:>10.0f}")
     print(f"   {mark(rebuild_rate >= REBUILD_GOAL_PER_S)} rebuild >= {REBUILD_GOAL_PER_S:,} events/s: "
           f"{rebuild_rate:,.0f} events/s ({rebuild_rate / read_rate:.0%} of the raw read rate)")
-    print(f"   the store: {r.commands} file_case commands through app.execute (Filed, RegistrationReferenced and a")
+    print(f"   the store: {r.commands} file_case commands through app.handle (Filed, RegistrationReferenced and a")
     print(f"   command receipt each), {per_second(r.commands, r.fill_seconds):.0f} commands/s, "
           f"{per_second(r.events, r.fill_seconds):.0f} events/s written")
 

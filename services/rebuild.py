@@ -18,6 +18,7 @@ from nameko.cli.main import setup_yaml_parser
 from tqdm import tqdm
 
 from services.catalog import APPLICATIONS
+from shared.config import Settings
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
     setup_yaml_parser()
     with open(args.config, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
-    settings = StoreSettings.from_config(config, args.service)
+    settings = StoreSettings.of(Settings.from_mapping(config), args.service)
     settings.prepare()
     app = APPLICATIONS[args.service](env=settings.event_store_env())
     views = ViewStore(settings.view_store_env())

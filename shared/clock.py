@@ -3,7 +3,8 @@
 Domain code never asks the machine for the time: it is handed dates by the application
 layer, which asks a `Clock`. Tests use `ManualClock`; accelerated demos and end-to-end
 tests use `ScaledClock`, which every process computes from the same three settings
-(virtual start, wall-clock epoch, speed), so separate processes agree without talking.
+(virtual start, wall-clock epoch, speed; see shared/config.py), so separate processes agree
+without talking.
 """
 from __future__ import annotations
 
@@ -49,18 +50,6 @@ class ScaledClock(Clock):
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(self._wall() - self.epoch) * self.speed)
-
-
-def clock_from_config(config: dict) -> Clock:
-    settings = (config or {}).get("CLOCK") or {}
-    start = settings.get("start")
-    if not start:
-        return SystemClock()
-    start_at = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
-    epoch = settings.get("epoch")
-    speed = settings.get("speed")
-    speed = 1.0 if speed in (None, "") else float(speed)   # 0 is a frozen clock, not a default
-    return ScaledClock(start_at, float(epoch) if epoch not in (None, "") else time.time(), speed)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from shared import policy
 from shared.errors import forbidden, not_found
-from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
 
 from shared import materials
+from services.application import commands
 from services.application.domain import Case, UnitStanding
 from services.application.filing import documents_by_code
 from services.application.placement import Placement
@@ -94,47 +95,63 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
         return (CaseStatusView(), PlacementsView())
 
     # -- commands ---------------------------------------------------------------------
-    def file_case(self, unit_id, programme: str, title: str, form: dict | None = None,
-                  documents: list[dict] | None = None):
+    @handles(commands.FileCase)
+    def file_case(self, command, uow) -> dict:
         """A draft case; with the talent's form and the documents when the portal sends them at once."""
-        def action():
-            case = Case.file(self.unit(unit_id), programme, title, policy.current(programme), self.clock.today())
-            if form:
-                case.declare_talent(form["talent"], form["claims"], form["category"], form.get("entries"))
-            if documents:
-                case.attach(documents, replace=False)
-            return {"case_id": str(case.id), "version": case.version}, [case]
-        return action
+        if uow.actor.unit_id != str(command.unit_id):
+            raise forbidden("a unit contact files cases for their own unit only", rule="roles.own_unit")
+        unit = uow.get(UnitStanding, command.unit_id, "approved unit registration")
+        case = Case.file(unit, command.programme, command.title, policy.current(command.programme),
+                         self.clock.today())
+        if command.talent:
+            case.declare_talent(command.talent, command.claims, command.category, command.entries)
+        if command.documents:
+            case.attach(command.documents, replace=False)
+        uow.add(case)
+        return {"case_id": str(case.id), "version": case.version}
 
-    def declare_talent(self, case_id, talent: dict, claims: list[dict], category: str, entries: dict | None = None,
-                       expected_version=None):
-        return self._on_case(case_id, expected_version,
-                             lambda case: case.declare_talent(talent, claims, category, entries))
+    @handles(commands.DeclareTalent)
+    def declare_talent(self, command, uow) -> dict:
+        case = self._case(uow, command)
+        case.declare_talent(command.talent, command.claims, command.category, command.entries)
+        return _case_result(case)
 
-    def attach_documents(self, case_id, documents: list[dict], replace: bool, expected_version=None):
-        return self._on_case(case_id, expected_version, lambda case: case.attach(documents, replace))
+    @handles(commands.AttachDocuments)
+    def attach_documents(self, command, uow) -> dict:
+        case = self._case(uow, command)
+        case.attach(command.documents, command.replace)
+        return _case_result(case)
 
-    def record_age_waiver(self, case_id, decided_by: str, reason: str, expected_version=None):
-        return self._on_case(case_id, expected_version, lambda case: case.record_age_waiver(decided_by, reason))
+    @handles(commands.AgeWaiver)
+    def record_age_waiver(self, command, uow) -> dict:
+        case = self._case(uow, command)
+        case.record_age_waiver(uow.actor.actor_id, command.reason)
+        return _case_result(case)
 
-    def submit(self, case_id, expected_version=None):
-        def submit(case):
-            case.submit(policy.edition(case.policy_edition), self.unit(case.unit_id).unit_type, self.clock.today())
-        return self._on_case(case_id, expected_version, submit)
+    @handles(commands.Submit)
+    def submit(self, command, uow) -> dict:
+        case = self._case(uow, command)
+        unit = uow.get(UnitStanding, case.unit_id, "approved unit registration")
+        case.submit(policy.edition(case.policy_edition), unit.unit_type, self.clock.today())
+        return _case_result(case)
 
-    def record_paper_delivery(self, case_id, delivery: dict, expected_version=None):
-        def record(case):
-            case.record_paper_delivery(policy.edition(case.policy_edition), delivery, self.unit(case.unit_id).name,
-                                       self.clock.today())
-        return self._on_case(case_id, expected_version, record)
+    @handles(commands.RecordPaperDelivery)
+    def record_paper_delivery(self, command, uow) -> dict:
+        case = self._case(uow, command)
+        unit = uow.get(UnitStanding, case.unit_id, "approved unit registration")
+        case.record_paper_delivery(policy.edition(case.policy_edition), command.delivery, unit.name,
+                                   self.clock.today())
+        return _case_result(case)
 
-    def _on_case(self, case_id, expected_version, change):
-        def action():
-            case = self.case(case_id)
-            check_version(case, expected_version)
-            change(case)
-            return {"case_id": str(case.id), "status": case.status, "version": case.version}, [case]
-        return action
+    @staticmethod
+    def _case(uow, command) -> Case:
+        """The case the command names, at the version the caller saw; a unit contact's own unit's only
+        (checked on the stored case, not a read model)."""
+        case = uow.get(Case, command.case_id, "case")
+        if uow.actor.role == "unit_contact" and uow.actor.unit_id != str(case.unit_id):
+            raise forbidden("a unit contact may act only on their own unit's cases", rule="roles.own_unit")
+        check_version(case, command.expected_version)
+        return case
 
     # -- queries ----------------------------------------------------------------------
     def unit(self, unit_id) -> UnitStanding:
@@ -201,46 +218,47 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
             **self.placement_handlers(),
         }
 
-    def _unit_registered(self, envelope):
-        if self.get_or_none(envelope["stream_id"]) is None:
+    @staticmethod
+    def _unit_registered(envelope, uow) -> None:
+        if uow.find(envelope["stream_id"]) is None:
             payload = envelope["payload"]
-            yield UnitStanding(id=envelope["stream_id"], name=payload["name"], unit_type=payload["unit_type"],
-                               technology_company=payload.get("technology_company", False))   # v2 carries it
+            uow.add(UnitStanding(id=envelope["stream_id"], name=payload["name"], unit_type=payload["unit_type"],
+                                 technology_company=payload.get("technology_company", False)))   # v2 carries it
 
-    def _unit_approved(self, envelope):
-        unit = self.get_or_none(envelope["stream_id"])
-        unit.approved(source=source_ref(envelope))
-        yield unit
+    @staticmethod
+    def _unit_approved(envelope, uow) -> None:
+        uow.find(envelope["stream_id"]).approved(source=source_ref(envelope))
 
-    def _unit_rejected(self, envelope):
-        unit = self.get_or_none(envelope["stream_id"])
-        unit.rejected(source=source_ref(envelope))
-        yield unit
+    @staticmethod
+    def _unit_rejected(envelope, uow) -> None:
+        uow.find(envelope["stream_id"]).rejected(source=source_ref(envelope))
 
-    def _unit_returned(self, envelope):
-        unit = self.get_or_none(envelope["stream_id"])
-        unit.returned(source=source_ref(envelope))
-        yield unit
+    @staticmethod
+    def _unit_returned(envelope, uow) -> None:
+        uow.find(envelope["stream_id"]).returned(source=source_ref(envelope))
 
-    def _unit_details_updated(self, envelope):
-        unit, payload = self.get_or_none(envelope["stream_id"]), envelope["payload"]
+    @staticmethod
+    def _unit_details_updated(envelope, uow) -> None:
+        unit, payload = uow.find(envelope["stream_id"]), envelope["payload"]
         unit.details_updated(name=payload["name"], unit_type=payload["unit_type"], source=source_ref(envelope),
                              technology_company=payload.get("technology_company", False))
-        yield unit
 
-    def _audit_returned(self, envelope):
-        case, payload = self.case(envelope["case_id"]), envelope["payload"]
+    @staticmethod
+    def _audit_returned(envelope, uow) -> None:
+        case, payload = uow.get(Case, envelope["case_id"], "case"), envelope["payload"]
         case.record_return(reason=payload["reason"], items=payload["items"],
                            correction_deadline=payload["correction_deadline"],
                            source=source_ref(envelope))
-        yield case
 
-    def _milestone(self, record, summary: str):
-        def handle(envelope):
-            case = self.case(envelope["case_id"])
-            record(case, summary=summary, source=source_ref(envelope))
-            yield case
+    @staticmethod
+    def _milestone(record, summary: str):
+        def handle(envelope, uow) -> None:
+            record(uow.get(Case, envelope["case_id"], "case"), summary=summary, source=source_ref(envelope))
         return handle
+
+
+def _case_result(case: Case) -> dict:
+    return {"case_id": str(case.id), "status": case.status, "version": case.version}
 
 
 def check_case_access(identity, case_doc: dict) -> None:

@@ -6,6 +6,7 @@ from shared.platform.endpoints import command, query
 from shared.platform.timers import timer_from_config
 from shared.logs import get_logger
 
+from services.application import commands
 from services.application.placements import PLACEMENTS
 
 PLACEMENT_READERS = ("unit_contact", "expert", "officer", "reviewer", "decision_maker", "funding_officer", "auditor")
@@ -18,16 +19,13 @@ class PlacementEndpoints:
         """A company proposes cooperation to a published pool expert with its need; the company's side is
         confirmed by proposing. Refuses: `roles.own_unit`, `B.company.approved`, `B.company.technology`
         (a Changping technology company), `B.expert.published`."""
-        d = call.data
-        if call.identity.unit_id != str(d["unit_id"]):
-            raise forbidden("a unit contact proposes for their own company only", rule="roles.own_unit")
-        return call.execute(self.store.app.propose_cooperation(d["unit_id"], d["expert_id"], d["field"], d["need"]))
+        return call.handle(commands.ProposeCooperation)
 
     @command(contracts.ConfirmCooperation, roles=("unit_contact", "expert"))
     def confirm_cooperation(self, call):
         """The company's contact or the expert confirms the cooperation intent (双向选择); it is agreed when
         both have. Refuses: `roles.own_cooperation`."""
-        return call.execute(self.store.app.confirm_cooperation(call.data["cooperation_id"], call.identity))
+        return call.handle(commands.ConfirmCooperation)
 
     @command(contracts.FileProject, roles=("unit_contact",))
     def file_project(self, call):
@@ -35,50 +33,36 @@ class PlacementEndpoints:
         Refuses: `roles.own_unit`, `B.cooperation.agreed`, `B.cooperation.one_project`, `B.project.kind`,
         `B.expert.one_project_per_term` (one subsidised project per expert per service term, also when
         filings race)."""
-        cooperation = self.store.app.cooperation(call.data["cooperation_id"])
-        if call.identity.unit_id != str(cooperation.unit_id):
-            raise forbidden("a unit contact files for their own company only", rule="roles.own_unit")
-        d = call.data
-        return call.execute(self.store.app.file_project(d["cooperation_id"], d["title"], d["kind"],
-                                                        d["project_funds_fen"]))
+        return call.handle(commands.FileProject)
 
     @command(contracts.RecordAgreement, roles=("officer",))
     def record_agreement(self, call):
         """The three-party agreement (company, recommending institution, expert), with the management mode
         and IP ownership if the parties settled them. Refuses: `B.agreement.after_filing`."""
-        d = call.data
-        return call.execute(self.store.app.record_agreement(d["case_id"], d["signed_on"], d["management_mode"],
-                                                            d["ip_ownership"], call.expected_version))
+        return call.handle(commands.RecordAgreement)
 
     @command(contracts.Appoint, roles=("officer",))
     def appoint(self, call):
         """The appointment letters: the 2-year term starts. Refuses: `B.project.one_vice_president` (a project
         is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`."""
-        d = call.data
-        return call.execute(self.store.app.appoint(d["case_id"], d["post_title"], d["starts_on"],
-                                                   call.expected_version))
+        return call.handle(commands.Appoint)
 
     @command(contracts.ExtendTerm, roles=("decision_maker",))
     def extend_term(self, call):
         """After a major breakthrough, a recorded decision with a new end date; it stays the same term.
         Refuses: `B.term.extend_in_term`, `B.term.extend_later`."""
-        d = call.data
-        return call.execute(self.store.app.extend_term(d["case_id"], d["ends_on"], d["reason"], call.expected_version))
+        return call.handle(commands.ExtendTerm)
 
     @command(contracts.TerminateEarly, roles=("officer",))
     def terminate_early(self, call):
         """The placement ends before its term, from the day after `ended_on`. Refuses: `B.term.terminate_in_term`."""
-        d = call.data
-        return call.execute(self.store.app.terminate_early(d["case_id"], d["ended_on"], d["reason"],
-                                                           call.expected_version))
+        return call.handle(commands.TerminateEarly)
 
     @command(contracts.RecordEvaluation, roles=("reviewer",))
     def record_evaluation(self, call):
         """The experts' evaluation when the term is over: the expert's evaluation opinion (任职评价意见).
         Refuses: `B.evaluation.after_term`."""
-        d = call.data
-        return call.execute(self.store.app.record_evaluation(d["case_id"], d["opinion"], d["rating"],
-                                                             call.expected_version))
+        return call.handle(commands.RecordEvaluation)
 
     @query(contracts.CaseQuery, roles=PLACEMENT_READERS)
     def placement(self, call):

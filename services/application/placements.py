@@ -1,16 +1,18 @@
-"""The application service's programme B side: matchmaking and placements (commands, what
-registration and review report about them, the term timer's work, and the placements read model).
+"""The application service's programme B side: matchmaking and placements (command handlers,
+what registration and review report about them, the term timer's work, and the placements read model).
 Mixed into `ApplicationApplication`; the rules are in placement.py."""
 from __future__ import annotations
 
 from shared import policy
 from shared.errors import forbidden, not_found
-from shared.eventstore.application import check_version
+from shared.eventstore.application import check_version, handles
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.projection import Projection
 from shared.identity import system_actor
 from shared.messaging.inbox import source_ref
 
+from services.application import commands
+from services.application.domain import UnitStanding
 from services.application.placement import Cooperation, ExpertStanding, ExpertTerm, Placement, expert_term_id
 
 PLACEMENTS = "placements"
@@ -66,57 +68,83 @@ PLACEMENT_FUNDING_NEWS = {
 
 
 class PlacementCommands:
-    """Programme B's commands, queries and inbound handlers (needs a ServiceApplication)."""
+    """Programme B's command handlers, queries and inbound handlers (needs a ServiceApplication)."""
 
     # -- matchmaking ----------------------------------------------------------------------------
-    def propose_cooperation(self, unit_id, expert_id, field: str, need: str):
-        def action():
-            cooperation = Cooperation.propose(self.unit(unit_id), self.expert(expert_id), field, need)
-            cooperation.confirm("company")     # the company proposing it confirms it
-            return {"cooperation_id": str(cooperation.id), "confirmed_by": cooperation.confirmed_by}, [cooperation]
-        return action
+    @handles(commands.ProposeCooperation)
+    def propose_cooperation(self, command, uow) -> dict:
+        if uow.actor.unit_id != str(command.unit_id):
+            raise forbidden("a unit contact proposes for their own company only", rule="roles.own_unit")
+        company = uow.get(UnitStanding, command.unit_id, "approved unit registration")
+        expert = uow.get(ExpertStanding, command.expert_id, "published pool expert")
+        cooperation = Cooperation.propose(company, expert, command.field, command.need)
+        cooperation.confirm("company")     # the company proposing it confirms it
+        uow.add(cooperation)
+        return {"cooperation_id": str(cooperation.id), "confirmed_by": cooperation.confirmed_by}
 
-    def confirm_cooperation(self, cooperation_id, identity):
-        def action():
-            cooperation = self.cooperation(cooperation_id)
-            cooperation.confirm(party_of(identity, cooperation))
-            return {"cooperation_id": str(cooperation.id), "confirmed_by": cooperation.confirmed_by,
-                    "agreed": cooperation.agreed}, [cooperation]
-        return action
+    @handles(commands.ConfirmCooperation)
+    def confirm_cooperation(self, command, uow) -> dict:
+        cooperation = uow.get(Cooperation, command.cooperation_id, "cooperation")
+        cooperation.confirm(party_of(uow.actor, cooperation))
+        return {"cooperation_id": str(cooperation.id), "confirmed_by": cooperation.confirmed_by,
+                "agreed": cooperation.agreed}
 
     # -- the placement ----------------------------------------------------------------------------
-    def file_project(self, cooperation_id, title: str, kind: str, project_funds_fen: int):
-        def action():
-            cooperation = self.cooperation(cooperation_id)
-            term = self.get_or_none(expert_term_id(cooperation.expert_id)) or ExpertTerm(
-                id=expert_term_id(cooperation.expert_id), expert_id=cooperation.expert_id)
-            placement = Placement.file(cooperation, term, title, kind, project_funds_fen, policy.current("B"))
-            return {"case_id": str(placement.id), "version": placement.version}, [placement, cooperation, term]
-        return action
+    @handles(commands.FileProject)
+    def file_project(self, command, uow) -> dict:
+        """The placement, the cooperation it uses and the expert's term it claims change together,
+        recorded in that order (the placement's events first)."""
+        cooperation = uow.get(Cooperation, command.cooperation_id, "cooperation")
+        if uow.actor.unit_id != str(cooperation.unit_id):
+            raise forbidden("a unit contact files for their own company only", rule="roles.own_unit")
+        term_id = expert_term_id(cooperation.expert_id)
+        term = uow.find(term_id) or ExpertTerm(id=term_id, expert_id=cooperation.expert_id)
+        placement = Placement.file(cooperation, term, command.title, command.kind, command.project_funds_fen,
+                                   policy.current("B"))
+        uow.add(placement, cooperation, term)
+        return {"case_id": str(placement.id), "version": placement.version}
 
-    def record_agreement(self, case_id, signed_on, management_mode, ip_ownership, expected_version=None):
-        return self._on_placement(case_id, expected_version,
-                                  lambda p: p.record_agreement(signed_on, management_mode, ip_ownership))
+    @handles(commands.RecordAgreement)
+    def record_agreement(self, command, uow) -> dict:
+        placement = self._placement(uow, command)
+        placement.record_agreement(command.signed_on, command.management_mode, command.ip_ownership)
+        return _placement_result(placement)
 
-    def appoint(self, case_id, post_title: str, starts_on, expected_version=None):
-        return self._on_placement(case_id, expected_version,
-                                  lambda p: p.appoint(post_title, starts_on, policy.edition(p.policy_edition)))
+    @handles(commands.Appoint)
+    def appoint(self, command, uow) -> dict:
+        placement = self._placement(uow, command)
+        placement.appoint(command.post_title, command.starts_on, policy.edition(placement.policy_edition))
+        return _placement_result(placement)
 
-    def extend_term(self, case_id, ends_on, reason: str, expected_version=None):
-        return self._on_placement(case_id, expected_version, lambda p: p.extend(ends_on, reason, self.clock.today()))
+    @handles(commands.ExtendTerm)
+    def extend_term(self, command, uow) -> dict:
+        placement = self._placement(uow, command)
+        placement.extend(command.ends_on, command.reason, self.clock.today())
+        return _placement_result(placement)
 
-    def terminate_early(self, case_id, ended_on, reason: str, expected_version=None):
-        def terminate(placement):
-            term = self.get_or_none(expert_term_id(placement.expert_id))
-            placement.terminate(ended_on, reason, term)
-            return [term]
-        return self._on_placement(case_id, expected_version, terminate)
+    @handles(commands.TerminateEarly)
+    def terminate_early(self, command, uow) -> dict:
+        placement = self._placement(uow, command)
+        placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)))
+        return _placement_result(placement)
 
-    def record_evaluation(self, case_id, opinion: str, rating: str, expected_version=None):
-        return self._on_placement(case_id, expected_version, lambda p: p.record_evaluation(opinion, rating))
+    @handles(commands.RecordEvaluation)
+    def record_evaluation(self, command, uow) -> dict:
+        placement = self._placement(uow, command)
+        placement.record_evaluation(command.opinion, command.rating)
+        return _placement_result(placement)
 
+    @staticmethod
+    def _placement(uow, command) -> Placement:
+        placement = uow.get(Placement, command.case_id, "placement")
+        check_version(placement, command.expected_version)
+        return placement
+
+    # -- the term timer ---------------------------------------------------------------------------
     def expire_due_terms(self, views) -> list[str]:
-        """The timer's work: record the end of every term due by today, once (as system:application)."""
+        """The timer's work: record the end of every term due by today, once (as system:application).
+        Each placement is its own command and transaction, caused by the timer: what is recorded stays
+        if a later one fails, and the next tick takes up the rest."""
         today, expired = self.clock.today(), []
         due, _ = views.find(PLACEMENTS, {"status": "appointed"}, order_by="ends_on", limit=500)
         for doc in due:
@@ -124,46 +152,23 @@ class PlacementCommands:
                 break
             meta = EventMeta(actor=system_actor("application"), occurred_at=self.clock.now(),
                              causation_id=f"term-timer:{doc['case_id']}")
-            written = self.execute(meta, self._expire(doc["case_id"], today))
+            written = self.handle(commands.ExpireTerm(case_id=doc["case_id"], today=today), meta)
             if written.result["expired"]:
                 expired.append(doc["case_id"])
         return expired
 
-    def _expire(self, case_id, today):
-        def action():
-            placement = self.placement(case_id)
-            term = self.get_or_none(expert_term_id(placement.expert_id))
-            expired = placement.expire_if_due(today, term)
-            return {"case_id": str(case_id), "expired": expired}, [placement, term] if expired else []
-        return action
-
-    def _on_placement(self, case_id, expected_version, change):
-        def action():
-            placement = self.placement(case_id)
-            check_version(placement, expected_version)
-            others = change(placement) or []
-            return ({"case_id": str(placement.id), "status": placement.status, "version": placement.version},
-                    [placement, *others])
-        return action
+    @handles(commands.ExpireTerm)
+    def expire_term(self, command, uow) -> dict:
+        placement = uow.get(Placement, command.case_id, "placement")
+        expired = placement.expire_if_due(command.today, uow.find(expert_term_id(placement.expert_id)))
+        return {"case_id": str(command.case_id), "expired": expired}
 
     # -- reading --------------------------------------------------------------------------------
-    def placement(self, case_id) -> Placement:
-        placement = self.get_or_none(case_id)
-        if not isinstance(placement, Placement):
-            raise not_found("placement", case_id)
-        return placement
-
     def cooperation(self, cooperation_id) -> Cooperation:
         cooperation = self.get_or_none(cooperation_id)
         if not isinstance(cooperation, Cooperation):
             raise not_found("cooperation", cooperation_id)
         return cooperation
-
-    def expert(self, expert_id) -> ExpertStanding:
-        expert = self.get_or_none(expert_id)
-        if not isinstance(expert, ExpertStanding):
-            raise not_found("published pool expert", expert_id)
-        return expert
 
     # -- what registration and review report ------------------------------------------------------
     def placement_handlers(self) -> dict:
@@ -177,38 +182,41 @@ class PlacementCommands:
                for name, summary in PLACEMENT_FUNDING_NEWS.items()},
         }
 
-    def _expert_published(self, envelope):
-        if self.get_or_none(envelope["stream_id"]) is None:
+    @staticmethod
+    def _expert_published(envelope, uow) -> None:
+        if uow.find(envelope["stream_id"]) is None:
             payload = envelope["payload"]
-            yield ExpertStanding(id=envelope["stream_id"], fields=payload["fields"],
-                                 institution_kind=payload["institution_kind"])
+            uow.add(ExpertStanding(id=envelope["stream_id"], fields=payload["fields"],
+                                   institution_kind=payload["institution_kind"]))
 
-    def _expert_withdrawn(self, envelope):
-        expert = self.get_or_none(envelope["stream_id"])
+    @staticmethod
+    def _expert_withdrawn(envelope, uow) -> None:
+        expert = uow.find(envelope["stream_id"])
         if expert is not None:
             expert.withdrawn(source=source_ref(envelope))
-            yield expert
 
-    def _project_reviewed(self, approved: bool, summary: str):
-        def handle(envelope):
-            placement = self.placement(envelope["case_id"])
-            term = self.get_or_none(expert_term_id(placement.expert_id))
+    @staticmethod
+    def _project_reviewed(approved: bool, summary: str):
+        def handle(envelope, uow) -> None:
+            placement = uow.get(Placement, envelope["case_id"], "placement")
+            term = uow.find(expert_term_id(placement.expert_id))
             placement.record_review(approved, summary, source_ref(envelope), term)
-            yield placement
-            yield term
         return handle
 
-    def _funding_news(self, summary: str):
-        def handle(envelope):
-            placement = self.placement(envelope["case_id"])
-            placement.record_funding(summary, source_ref(envelope))
-            yield placement
+    @staticmethod
+    def _funding_news(summary: str):
+        def handle(envelope, uow) -> None:
+            uow.get(Placement, envelope["case_id"], "placement").record_funding(summary, source_ref(envelope))
         return handle
 
-    def _filed_with_office(self, envelope):
-        placement = self.placement(envelope["case_id"])
+    @staticmethod
+    def _filed_with_office(envelope, uow) -> None:
+        placement = uow.get(Placement, envelope["case_id"], "placement")
         placement.record_office_filing("filed with the talent-work office (备案)", source_ref(envelope))
-        yield placement
+
+
+def _placement_result(placement: Placement) -> dict:
+    return {"case_id": str(placement.id), "status": placement.status, "version": placement.version}
 
 
 def party_of(identity, cooperation: Cooperation) -> str:

@@ -5,6 +5,7 @@ from shared.platform import base  # not `import PlatformService`: `nameko run` w
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
+from services.application import commands
 from services.application import placement_endpoints   # the module: `nameko run` looks for services in ours
 from services.application.app import CASES, ApplicationApplication, check_case_access
 
@@ -20,27 +21,19 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         """A unit contact opens a draft case for their approved unit; the talent's form and documents may
         come at once. Refuses: `A.unit.approved`, `A.call.window` (outside the call's filing window,
         inclusive, Beijing time), `roles.own_unit`."""
-        if call.identity.unit_id != str(call.data["unit_id"]):
-            raise forbidden("a unit contact files cases for their own unit only", rule="roles.own_unit")
-        d = call.data
-        form = {k: d[k] for k in ("talent", "claims", "category", "entries")} if d["talent"] else None
-        return call.execute(self.store.app.file_case(d["unit_id"], d["programme"], d["title"], form, d["documents"]))
+        return call.handle(commands.FileCase)
 
     @command(contracts.DeclareTalent, roles=("unit_contact",))
     def declare_talent(self, call):
         """Declares (or corrects) the talent's details, the category and the criterion claims.
         Refuses: `A.case.editable` (not a draft nor returned)."""
-        d = self._own_case(call)
-        return call.execute(self.store.app.declare_talent(d["case_id"], d["talent"], d["claims"], d["category"],
-                                                          d["entries"], call.expected_version))
+        return call.handle(commands.DeclareTalent)
 
     @command(contracts.AttachDocuments, roles=("unit_contact",))
     def attach_documents(self, call):
         """Attaches document references (SHA-256, size, media type, storage URI; never bytes);
         `replace` swaps what is attached under those codes. Refuses: `A.case.editable`."""
-        d = self._own_case(call)
-        return call.execute(self.store.app.attach_documents(d["case_id"], d["documents"], d["replace"],
-                                                            call.expected_version))
+        return call.handle(commands.AttachDocuments)
 
     @command(contracts.Submit, roles=("unit_contact",))
     def submit(self, call):
@@ -50,23 +43,19 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         and each failed eligibility rule (`A.talent.age`, `A.talent.contract`, `A.talent.months_worked`,
         `A.talent.field`, `A.talent.commitment`, `A.criterion.at_least_one`, `A.criterion.1.rank`,
         `A.criterion.recent_years`, `A.reapplicant.higher_category`, …), all failures listed in `fields`."""
-        d = self._own_case(call)
-        return call.execute(self.store.app.submit(d["case_id"], call.expected_version))
+        return call.handle(commands.Submit)
 
     @command(contracts.AgeWaiver, roles=("officer",))
     def record_age_waiver(self, call):
         """An officer records the decision relaxing the age limit for urgently needed talent (二(一)2(2)).
         Refuses: `A.talent.age_waiver` (after the audit)."""
-        d = call.data
-        return call.execute(self.store.app.record_age_waiver(d["case_id"], call.identity.actor_id, d["reason"],
-                                                             call.expected_version))
+        return call.handle(commands.AgeWaiver)
 
     @command(contracts.RecordPaperDelivery, roles=("officer",))
     def record_paper_delivery(self, call):
         """An officer records the bound copies received (四(三)); a non-compliant delivery is recorded with
         what is wrong and may be recorded again once corrected. Refuses: `A.paper.after_audit`."""
-        d = call.data
-        return call.execute(self.store.app.record_paper_delivery(d["case_id"], d["delivery"], call.expected_version))
+        return call.handle(commands.RecordPaperDelivery)
 
     @query(contracts.CaseQuery, roles=READERS)
     def status(self, call):
@@ -109,13 +98,6 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         items, total = self.store.views.find(CASES, {"unit_id": str(d["unit_id"])}, order_by="filed_at",
                                              limit=d["limit"], offset=d["offset"])
         return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
-
-    def _own_case(self, call) -> dict:
-        """A unit contact writes to their own unit's cases only; read from the store, not a projection."""
-        case = self.store.app.case(call.data["case_id"])
-        if call.identity.unit_id != str(case.unit_id):
-            raise forbidden("a unit contact may act only on their own unit's cases", rule="roles.own_unit")
-        return call.data
 
     def _case_doc(self, call) -> dict:
         doc = self.store.views.get(CASES, str(call.data["case_id"]))

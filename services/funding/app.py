@@ -8,11 +8,12 @@ from uuid import UUID, uuid4
 from shared import policy as policies
 from shared.clock import BEIJING
 from shared.errors import forbidden, not_found, rule_violation
-from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.projection import Projection
 from shared.identity import system_actor
 
+from services.funding import commands
 from services.funding.domain import (PENDING, PENDING_DEADLINE, RENT, CaseFunding, case_id_of_key)
 from services.funding.placement import ExpertSubsidisedTerms, PlacementFunding
 from services.funding.placement_money import LIVING, living_months
@@ -288,6 +289,7 @@ def upcast_award_decided(envelope: dict) -> dict:
 
 class FundingApplication(ServiceApplication):
     name = "funding"
+    rent_frequency_months: int | None = None   # FUNDING.rent_frequency_months, set at start-up; None: the edition's
 
     def projections(self):
         # FundingCasesView first: DisbursementsView reads the case's unit from it in the same batch
@@ -303,157 +305,117 @@ class FundingApplication(ServiceApplication):
                 "application.placement.TerminatedEarly": self._terminated_early,
                 "application.placement.TermExpired": self._term_expired}
 
-    def _review_opened(self, envelope):
+    def _review_opened(self, envelope, uow) -> None:
         payload = envelope["payload"]
-        yield CaseFunding(id=envelope["case_id"], programme=payload["programme"], unit_id=payload.get("unit_id"))
+        uow.add(CaseFunding(id=envelope["case_id"], programme=payload["programme"], unit_id=payload.get("unit_id")))
 
-    def _award_decided(self, envelope):
-        funding = self.funding(envelope["case_id"])   # opened by the same review stream, so present
+    def _award_decided(self, envelope, uow) -> None:
+        funding = _funding(uow, envelope["case_id"])   # opened by the same review stream, so present
         funding.grant(upcast_award_decided(envelope), self.clock.today())
-        yield funding
 
-    def _project_filed(self, envelope):
+    def _project_filed(self, envelope, uow) -> None:
         p = envelope["payload"]
-        if self.get_or_none(_placement_id(envelope)) is None:
-            yield PlacementFunding(id=_placement_id(envelope), unit_id=p["unit_id"], expert_id=p["expert_id"],
-                                   cooperation_id=p["cooperation_id"], kind=p["kind"],
-                                   project_funds_fen=p["project_funds_fen"], policy_edition=p["policy_edition"])
+        if uow.find(_placement_id(envelope)) is None:
+            uow.add(PlacementFunding(id=_placement_id(envelope), unit_id=p["unit_id"], expert_id=p["expert_id"],
+                                     cooperation_id=p["cooperation_id"], kind=p["kind"],
+                                     project_funds_fen=p["project_funds_fen"], policy_edition=p["policy_edition"]))
 
-    def _appointed(self, envelope):
+    def _appointed(self, envelope, uow) -> None:
         """The appointment grants the placement's money. An expert's project subsidy goes to one
         placement per term: the expert's claim record (deterministic id) is saved in the same
         transaction, so two placements appointed at once cannot both take it."""
         p, case_id = envelope["payload"], _placement_id(envelope)
-        funding = self.get_or_none(case_id)
+        funding = uow.find(case_id)
         if funding is None:   # no ProjectFiled seen (e.g. a stream that began before funding followed it)
             funding = PlacementFunding(id=case_id, unit_id=p["unit_id"], expert_id=p["expert_id"], cooperation_id=None,
                                        kind=p["kind"], project_funds_fen=p["project_funds_fen"],
                                        policy_edition=p["policy_edition"])
+        uow.add(funding)       # first: the placement's events are recorded before the claim record's
         terms_id = ExpertSubsidisedTerms.id_for(p["expert_id"])
-        terms = self.get_or_none(terms_id) or ExpertSubsidisedTerms(id=terms_id, expert_id=str(p["expert_id"]))
+        terms = uow.find(terms_id) or ExpertSubsidisedTerms(id=terms_id, expert_id=str(p["expert_id"]))
         held_by = terms.holder(case_id, p["starts_on"], p["ends_on"])
         if held_by is None:
             terms.claim(placement_id=str(case_id), starts_on=p["starts_on"], ends_on=p["ends_on"])
+            uow.add(terms)
         funding.appoint({**{k: p[k] for k in ("unit_id", "expert_id", "starts_on", "ends_on", "kind",
                                                "project_funds_fen", "policy_edition")},
                          "appointed_by": envelope["actor"]["actor_id"], "appointment_event_id": envelope["event_id"],
                          "project_subsidy_held_by": held_by}, self.clock.today())
-        yield funding
-        if held_by is None:
-            yield terms
 
-    def _term_extended(self, envelope):
-        if (funding := self._appointed_placement(envelope)) is not None:
+    def _term_extended(self, envelope, uow) -> None:
+        if (funding := _appointed_placement(uow, envelope)) is not None:
             funding.extend(envelope["payload"]["ends_on"], envelope["payload"]["reason"], self.clock.today())
-            yield funding
 
-    def _terminated_early(self, envelope):
-        if (funding := self._appointed_placement(envelope)) is not None:
+    def _terminated_early(self, envelope, uow) -> None:
+        if (funding := _appointed_placement(uow, envelope)) is not None:
             funding.end_early(envelope["payload"]["ended_on"], envelope["payload"]["reason"], self.clock.today())
-            yield funding
 
-    def _term_expired(self, envelope):
-        funding = self._appointed_placement(envelope)
-        if funding is not None and funding.expire(envelope["payload"]["ends_on"], self.clock.today()):
-            yield funding
+    def _term_expired(self, envelope, uow) -> None:
+        if (funding := _appointed_placement(uow, envelope)) is not None:
+            funding.expire(envelope["payload"]["ends_on"], self.clock.today())   # False: already recorded
 
-    def _appointed_placement(self, envelope) -> PlacementFunding | None:
-        """The placement's funding once appointed; None before (a placement that ends before its
-        appointment, or that funding never saw filed, has no money to change)."""
-        funding = self.get_or_none(_placement_id(envelope))
-        if isinstance(funding, PlacementFunding) and funding.appointment is not None:
-            return funding
-        return None
-
-    # -- loading and access ---------------------------------------------------------------
+    # -- queries ----------------------------------------------------------------------------
     def funding(self, case_id) -> CaseFunding | PlacementFunding:
-        """A case's funding, either programme (the ledger's commands and the timer work on both)."""
+        """A case's funding, either programme, as it stands."""
         funding = self.get_or_none(case_id if isinstance(case_id, UUID) else UUID(str(case_id)))
         if not isinstance(funding, FUNDED):
             raise not_found("case funding", case_id)
         return funding
 
-    def case_funding(self, case_id) -> CaseFunding:
-        funding = self.funding(case_id)
-        if not isinstance(funding, CaseFunding):
-            raise rule_violation("funding.programme", "this command is for programme A cases; this is a placement")
-        return funding
+    # -- programme A's commands -------------------------------------------------------------
+    @handles(commands.ChooseHousing)
+    def choose_housing(self, command, uow) -> dict:
+        funding = _own_case(uow, command.case_id, command.expected_version)
+        funding.choose_housing(command.choice, self.clock.today(), monthly_rent_fen=command.monthly_rent_fen,
+                               starts_on=command.starts_on, frequency_months=self.rent_frequency_months)
+        return {"case_id": str(command.case_id), "housing": _plain(funding.housing),
+                "scheduled": _pending_keys(funding), "version": funding.version}
 
-    def placement(self, case_id) -> PlacementFunding:
-        funding = self.funding(case_id)
-        if not isinstance(funding, PlacementFunding):
-            raise rule_violation("funding.programme", "this command is for programme B placements")
-        return funding
+    @handles(commands.ClaimServiceMoney)
+    def claim_service_money(self, command, uow) -> dict:
+        funding = _own_case(uow, command.case_id, command.expected_version)
+        approved = funding.claim_service_money(command.spent_on, command.amount_fen, command.purpose,
+                                               command.document_ref, self.clock.today())
+        return {"case_id": str(command.case_id), **approved, "version": funding.version}
 
-    def _for(self, identity, case_id, expected_version=None) -> CaseFunding:
-        funding = self.case_funding(case_id)
-        check_unit_access(identity, str(funding.unit_id) if funding.unit_id else None)
-        check_version(funding, expected_version)
-        return funding
+    @handles(commands.EndEarly)
+    def end_early(self, command, uow) -> dict:
+        funding = _own_case(uow, command.case_id, command.expected_version)
+        funding.end_early(command.ended_on, command.reason, self.clock.today())
+        return {"case_id": str(command.case_id), "ended_on": command.ended_on.isoformat(),
+                "recovered_fen": funding.recovered_fen(),
+                "recoveries": sorted(k for k, r in funding.recoveries.items() if r["status"] == "claimed"),
+                "version": funding.version}
+
+    # -- the funding office (either programme; a report names no version: the key is what it acts on)
+    @handles(commands.ReportPayment)
+    def report_payment(self, command, uow) -> dict:
+        funding = _funding(uow, _case_uuid(command.idempotency_key))
+        today = self.clock.today()
+        d = funding.report_payment(uow.actor.actor_id, command.idempotency_key, command.attempt, command.outcome,
+                                   command.office_reference, command.effective_on or today, today, command.reason)
+        return _disbursement_result(funding, d)
+
+    @handles(commands.RetryDisbursement)
+    def retry_disbursement(self, command, uow) -> dict:
+        funding = _funding(uow, _case_uuid(command.idempotency_key))
+        d = funding.retry(uow.actor.actor_id, command.idempotency_key, command.reason, self.clock.today())
+        return _disbursement_result(funding, d)
 
     # -- programme B's decisions (working group) ------------------------------------------
-    def award_prize(self, identity, case_id, level: str, year: int, reason: str, expected_version=None):
-        def action():
-            funding = self.placement(case_id)
-            check_version(funding, expected_version)
-            awarded = funding.award_prize(identity.actor_id, level, year, reason, self.clock.today())
-            return {"case_id": str(case_id), **awarded, "version": funding.version}, [funding]
-        return action
+    @handles(commands.AwardPrize)
+    def award_prize(self, command, uow) -> dict:
+        funding = _placement(uow, command.case_id, command.expected_version)
+        awarded = funding.award_prize(uow.actor.actor_id, command.level, command.year, command.reason,
+                                      self.clock.today())
+        return {"case_id": str(command.case_id), **awarded, "version": funding.version}
 
-    def grant_breakthrough_subsidy(self, identity, case_id, investment_fen: int, reason: str,
-                                   expected_version=None):
-        def action():
-            funding = self.placement(case_id)
-            check_version(funding, expected_version)
-            granted = funding.grant_breakthrough(identity.actor_id, investment_fen, reason, self.clock.today())
-            return {"case_id": str(case_id), **granted, "version": funding.version}, [funding]
-        return action
-
-    # -- commands (each returns an action for `execute`) ----------------------------------
-    def choose_housing(self, identity, case_id, choice: str, monthly_rent_fen=None, starts_on=None,
-                       frequency_months=None, expected_version=None):
-        def action():
-            funding = self._for(identity, case_id, expected_version)
-            funding.choose_housing(choice, self.clock.today(), monthly_rent_fen=monthly_rent_fen,
-                                   starts_on=starts_on, frequency_months=frequency_months)
-            return {"case_id": str(case_id), "housing": _plain(funding.housing),
-                    "scheduled": _pending_keys(funding), "version": funding.version}, [funding]
-        return action
-
-    def claim_service_money(self, identity, case_id, spent_on, amount_fen: int, purpose: str, document_ref: str,
-                            expected_version=None):
-        def action():
-            funding = self._for(identity, case_id, expected_version)
-            approved = funding.claim_service_money(spent_on, amount_fen, purpose, document_ref, self.clock.today())
-            return {"case_id": str(case_id), **approved, "version": funding.version}, [funding]
-        return action
-
-    def report_payment(self, identity, key: str, attempt: int, outcome: str, office_reference: str,
-                       effective_on=None, reason=None):
-        def action():
-            funding = self.funding(_case_uuid(key))
-            today = self.clock.today()
-            d = funding.report_payment(identity.actor_id, key, attempt, outcome, office_reference,
-                                       effective_on or today, today, reason)
-            return _disbursement_result(funding, d), [funding]
-        return action
-
-    def retry_disbursement(self, identity, key: str, reason: str):
-        def action():
-            funding = self.funding(_case_uuid(key))
-            d = funding.retry(identity.actor_id, key, reason, self.clock.today())
-            return _disbursement_result(funding, d), [funding]
-        return action
-
-    def end_early(self, identity, case_id, ended_on, reason: str, expected_version=None):
-        def action():
-            funding = self._for(identity, case_id, expected_version)
-            funding.end_early(ended_on, reason, self.clock.today())
-            return {"case_id": str(case_id), "ended_on": ended_on.isoformat(),
-                    "recovered_fen": funding.recovered_fen(),
-                    "recoveries": sorted(k for k, r in funding.recoveries.items() if r["status"] == "claimed"),
-                    "version": funding.version}, [funding]
-        return action
+    @handles(commands.GrantBreakthroughSubsidy)
+    def grant_breakthrough_subsidy(self, command, uow) -> dict:
+        funding = _placement(uow, command.case_id, command.expected_version)
+        granted = funding.grant_breakthrough(uow.actor.actor_id, command.investment_fen, command.reason,
+                                             self.clock.today())
+        return {"case_id": str(command.case_id), **granted, "version": funding.version}
 
     # -- the timer --------------------------------------------------------------------------
     def due_case_ids(self, views, today: date) -> list[str]:
@@ -471,20 +433,55 @@ class FundingApplication(ServiceApplication):
 
     def fire_due(self, case_ids, today: date | None = None) -> dict:
         """Release every due instalment and record every reached deadline of these cases, as the
-        system actor; each case in its own transaction. Safe to run twice or concurrently."""
+        system actor. Each case is its own command and transaction, as the office's commands are:
+        a case whose record moved meanwhile (a report on it) retries alone, and what the tick
+        recorded for the cases before an error stays recorded (the next tick resumes from there).
+        Safe to run twice or concurrently."""
         today = today or self.clock.today()
         meta = EventMeta(actor=system_actor(self.name), occurred_at=self.clock.now(),
                          correlation_id=f"funding-timer-{uuid4()}")
         recorded = {}
         for case_id in case_ids:
-            def action(case_id=case_id):
-                funding = self.funding(case_id)
-                count = funding.tick(today)
-                return {"events": count}, ([funding] if count else [])
-            written = self.execute(meta, action)
-            if written.result["events"]:
-                recorded[str(case_id)] = written.result["events"]
+            events = self.handle(commands.FireDue(case_id=case_id, today=today), meta).result["events"]
+            if events:
+                recorded[str(case_id)] = events
         return {"today": today.isoformat(), "cases": recorded}
+
+    @handles(commands.FireDue)
+    def fire_due_of_case(self, command, uow) -> dict:
+        return {"events": _funding(uow, command.case_id).tick(command.today)}
+
+
+def _funding(uow, case_id) -> CaseFunding | PlacementFunding:
+    """A case's funding, either programme (the office's commands and the timer work on both)."""
+    return uow.get(FUNDED, case_id, "case funding")
+
+
+def _own_case(uow, case_id, expected_version) -> CaseFunding:
+    """A programme A case that the actor may act on (a unit contact: their own unit's), at the version named."""
+    funding = _funding(uow, case_id)
+    if not isinstance(funding, CaseFunding):
+        raise rule_violation("funding.programme", "this command is for programme A cases; this is a placement")
+    check_unit_access(uow.actor, str(funding.unit_id) if funding.unit_id else None)
+    check_version(funding, expected_version)
+    return funding
+
+
+def _placement(uow, case_id, expected_version) -> PlacementFunding:
+    funding = _funding(uow, case_id)
+    if not isinstance(funding, PlacementFunding):
+        raise rule_violation("funding.programme", "this command is for programme B placements")
+    check_version(funding, expected_version)
+    return funding
+
+
+def _appointed_placement(uow, envelope) -> PlacementFunding | None:
+    """The placement's funding once appointed; None before (a placement that ends before its
+    appointment, or that funding never saw filed, has no money to change)."""
+    funding = uow.find(_placement_id(envelope))
+    if isinstance(funding, PlacementFunding) and funding.appointment is not None:
+        return funding
+    return None
 
 
 def _placement_id(envelope: dict) -> UUID:

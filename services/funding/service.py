@@ -1,15 +1,15 @@
 """funding: the nameko service. Entrypoints only translate calls into commands and queries;
 the deadline timer hands due cases to the Application. Documented in docs/funding.md."""
-from nameko.dependency_providers import Config
-from nameko.timer import Timer
-
 from shared import logs
+from shared.config import Settings
 from shared.contracts import funding as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
+from shared.platform.timers import timer_from_config
 
+from services.funding import commands
 from services.funding.app import DISBURSEMENTS, FUNDING_CASES, FundingApplication, check_read_access
 
 READERS = ("funding_officer", "officer", "auditor", "unit_contact", "expert")
@@ -19,43 +19,29 @@ B_KEYS = ("case_id", "programme", "unit_id", "expert_id", "cooperation_id", "kin
           "policy_edition", "appointment", "term", "entitlements", "ended", "expired", "prize",
           "breakthrough_subsidy", "recoveries", "next_due_on", "version")
 OFFICE_READERS = ("funding_officer", "officer", "auditor")
-DEFAULT_TIMER_SECONDS = 60.0
 log = logs.get_logger("funding.timer")
 
 
-def funding_settings(config: dict) -> dict:
-    return (config or {}).get("FUNDING") or {}
-
-
-class DeadlineTimer(Timer):
-    """nameko's timer with its interval from config (`FUNDING.timer_seconds`, default 60 s of
-    wall time). What is due is decided by the business clock, so an accelerated clock needs no
-    faster timer to be correct, only to be prompt."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=DEFAULT_TIMER_SECONDS, **kwargs)
+class FundingStore(EventStore):
+    """funding's store; the office's rent frequency (`FUNDING.rent_frequency_months`) is read
+    from the settings once, at start-up."""
 
     def setup(self):
-        seconds = funding_settings(self.container.config).get("timer_seconds")
-        if seconds not in (None, ""):
-            self.interval = float(seconds)
         super().setup()
-
-
-deadline_timer = DeadlineTimer.decorator
+        self.store.app.rent_frequency_months = Settings.of(self.container).rent_frequency_months
 
 
 class FundingService(base.PlatformService, base.InboxService):
     name = "funding"
-    store = EventStore(FundingApplication)
-    config = Config()
+    store = FundingStore(FundingApplication)
 
     # -- the timer ---------------------------------------------------------------------------
-    @deadline_timer
+    @timer_from_config("FUNDING", "timer_seconds", default=60)
     def fire_deadlines(self):
         """Release due rent instalments and record reached deadlines, as system:funding. Only the
         process that holds the store's lease runs it (its read models are the fresh ones); running
-        it twice, or after downtime, records each due thing exactly once."""
+        it twice, or after downtime, records each due thing exactly once. The interval is
+        `FUNDING.timer_seconds` (wall seconds); what is due is decided by the business clock."""
         store = self.store
         if not store.lease.is_leader():
             return None
@@ -76,11 +62,7 @@ class FundingService(base.PlatformService, base.InboxService):
         15,000 yuan) a month for 36 months from `starts_on`; records the rent deadline and releases the
         instalments already due. Refuses: `roles.own_unit`, `funding.decision.required`, `funding.ended`,
         `A.housing.chosen_once`, `A.rent.start_after_decision`, `A.rent.start_within_commitment`."""
-        d = call.data
-        frequency = funding_settings(self.config).get("rent_frequency_months")
-        return call.execute(self.store.app.choose_housing(
-            call.identity, d["case_id"], d["choice"], d["monthly_rent_fen"], d["starts_on"],
-            int(frequency) if frequency not in (None, "") else None, call.expected_version))
+        return call.handle(commands.ChooseHousing)
 
     @command(contracts.ClaimServiceMoney, roles=("officer", "unit_contact"))
     def claim_service_money(self, call):
@@ -88,10 +70,7 @@ class FundingService(base.PlatformService, base.InboxService):
         year's 50,000 yuan and scheduled for payment through the unit. Refuses: `roles.own_unit`,
         `funding.decision.required`, `A.service_money.excluded_after_award`, `A.service_money.actual_expense`,
         `funding.ended.after_end`, `A.service_money.years`, `A.service_money.purpose`, `A.service_money.exhausted`."""
-        d = call.data
-        return call.execute(self.store.app.claim_service_money(
-            call.identity, d["case_id"], d["spent_on"], d["amount_fen"], d["purpose"], d["document_ref"],
-            call.expected_version))
+        return call.handle(commands.ClaimServiceMoney)
 
     @command(contracts.ReportPayment, roles=("funding_officer",))
     def report_payment(self, call):
@@ -100,18 +79,14 @@ class FundingService(base.PlatformService, base.InboxService):
         award's decider; for a placement, the decider of that prize or breakthrough subsidy),
         `funding.disbursement.cancelled`, `funding.payment.current_attempt`, `funding.payment.not_in_future`,
         `funding.payment.paid_once` (already paid), `funding.payment.transition`."""
-        d = call.data
-        return call.execute(self.store.app.report_payment(
-            call.identity, d["idempotency_key"], d["attempt"], d["outcome"], d["office_reference"],
-            d["effective_on"], d["reason"]))
+        return call.handle(commands.ReportPayment)
 
     @command(contracts.RetryDisbursement, roles=("funding_officer",))
     def retry_disbursement(self, call):
         """A failed or returned payment is tried again: a new attempt under the same idempotency key.
         Refuses: `separation_of_duties.decide_release`, `funding.disbursement.cancelled`,
         `funding.payment.paid_once` (it is paid), `funding.retry.pending` (the attempt awaits its report)."""
-        d = call.data
-        return call.execute(self.store.app.retry_disbursement(call.identity, d["idempotency_key"], d["reason"]))
+        return call.handle(commands.RetryDisbursement)
 
     @command(contracts.EndEarly, roles=("officer",))
     def end_early(self, call):
@@ -119,9 +94,7 @@ class FundingService(base.PlatformService, base.InboxService):
         for later days, cancels unpaid later instalments, stops later instalments and claims. Refuses:
         `funding.decision.required`, `funding.ended.once`, `funding.early_end.not_in_future`,
         `funding.early_end.before_start`."""
-        d = call.data
-        return call.execute(self.store.app.end_early(call.identity, d["case_id"], d["ended_on"], d["reason"],
-                                                     call.expected_version))
+        return call.handle(commands.EndEarly)
 
     # -- programme B: the working group's money decisions -----------------------------------
     @command(contracts.AwardPrize, roles=("decision_maker",))
@@ -130,19 +103,14 @@ class FundingService(base.PlatformService, base.InboxService):
         to the expert, one per placement; its payment is scheduled at once. Refuses: `funding.programme`,
         `funding.appointment.required`, `B.prize.concluded` (the term has not expired, or ended early),
         `B.prize.once`, `B.prize.year`."""
-        d = call.data
-        return call.execute(self.store.app.award_prize(call.identity, d["case_id"], d["level"], d["year"],
-                                                       d["reason"], call.expected_version))
+        return call.handle(commands.AwardPrize)
 
     @command(contracts.GrantBreakthroughSubsidy, roles=("decision_maker",))
     def grant_breakthrough_subsidy(self, call):
         """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment,
         at most 5,000,000 yuan, to the company, once per placement; scheduled at once. Refuses:
         `funding.programme`, `funding.appointment.required`, `B.breakthrough.once`."""
-        d = call.data
-        return call.execute(self.store.app.grant_breakthrough_subsidy(call.identity, d["case_id"],
-                                                                      d["investment_fen"], d["reason"],
-                                                                      call.expected_version))
+        return call.handle(commands.GrantBreakthroughSubsidy)
 
     # -- queries -----------------------------------------------------------------------------
     @query(contracts.FundingQuery, roles=READERS)
@@ -169,9 +137,8 @@ class FundingService(base.PlatformService, base.InboxService):
         scheduled or retried, i.e. due and not yet paid."""
         d = call.data
         where = {"unpaid": True} if d["status"] == "unpaid" else {"status": d["status"]}
-        items, total = self.store.views.find(DISBURSEMENTS, where, order_by="due_on", limit=d["limit"],
-                                             offset=d["offset"])
-        return {"status": d["status"], "items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+        return {"status": d["status"], **self.store.views.page(DISBURSEMENTS, where, order_by="due_on",
+                                                               limit=d["limit"], offset=d["offset"])}
 
     def _case_doc(self, call) -> dict:
         doc = self.store.views.get(FUNDING_CASES, str(call.data["case_id"]))

@@ -6,9 +6,10 @@ from uuid import UUID
 
 from shared import policy
 from shared.errors import conflict, forbidden, not_found, rule_violation
-from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 
+from services.registration import commands
 from services.registration.domain import PUBLISHED, Expert, Unit, expert_id_for, unit_id_for
 
 UNITS = "units"
@@ -108,11 +109,11 @@ def pool_page(views, *, field=None, keyword=None, institution=None, institution_
         where["institution"] = tag(institution)
     if institution_kind is not None:
         where["institution_kind"] = institution_kind
-    items, total = views.find(EXPERT_POOL, where, order_by="published_on", limit=limit, offset=offset)
-    for item in items:
+    page = views.page(EXPERT_POOL, where, order_by="published_on", limit=limit, offset=offset)
+    for item in page["items"]:
         for index_only in ("field", "keyword", "institution"):
             item.pop(index_only, None)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return page
 
 
 class RegistrationApplication(ServiceApplication):
@@ -124,101 +125,116 @@ class RegistrationApplication(ServiceApplication):
     def inbound_handlers(self):
         return {}
 
-    def register_unit(self, details: dict):
-        def action():
-            unit_id = unit_id_for(details["credit_code"])
-            if self.get_or_none(unit_id) is not None:
-                raise conflict("a unit with this credit code is already registered", rule="registration.unique")
-            unit = Unit.register(unit_id, details, policy.current("A"))
-            return {"unit_id": str(unit.id), "version": unit.version}, [unit]
-        return action
+    # -- commands: units ------------------------------------------------------------------------
+    @handles(commands.RegisterUnit)
+    def register_unit(self, command, uow) -> dict:
+        unit_id = unit_id_for(command.credit_code)
+        check_unit_access(uow.actor, unit_id, registering=True)
+        if uow.find(unit_id) is not None:
+            raise conflict("a unit with this credit code is already registered", rule="registration.unique")
+        unit = Unit.register(unit_id, command.to_dict(), policy.current("A"))
+        uow.add(unit)
+        return {"unit_id": str(unit.id), "version": unit.version}
 
-    def audit_unit(self, unit_id, outcome: str, reason: str, expected_version: int | None):
-        def action():
-            unit = self.unit(unit_id)
-            check_version(unit, expected_version)
-            AUDIT_OUTCOMES[outcome](unit, reason)
-            return {"unit_id": str(unit.id), "status": unit.status, "version": unit.version}, [unit]
-        return action
+    @handles(commands.AuditUnit)
+    def audit_unit(self, command, uow) -> dict:
+        unit = self._unit(uow, command.unit_id, command.expected_version)
+        AUDIT_OUTCOMES[command.outcome](unit, command.reason)
+        return _unit_result(unit)
 
-    def update_details(self, unit_id, details: dict, expected_version: int | None):
-        def action():
-            unit = self.unit(unit_id)
-            check_version(unit, expected_version)
-            unit.update_details(details, policy.current("A"))
-            return {"unit_id": str(unit.id), "status": unit.status, "version": unit.version}, [unit]
-        return action
+    @handles(commands.UpdateUnitDetails)
+    def update_details(self, command, uow) -> dict:
+        check_unit_access(uow.actor, command.unit_id)
+        unit = self._unit(uow, command.unit_id, command.expected_version)
+        unit.update_details(command.to_dict("unit_id"), policy.current("A"))
+        return _unit_result(unit)
 
-    def unit(self, unit_id) -> Unit:
-        unit = self.get_or_none(unit_id)
-        if not isinstance(unit, Unit):
-            raise not_found("unit", unit_id)
+    @staticmethod
+    def _unit(uow, unit_id, expected_version) -> Unit:
+        unit = uow.get(Unit, unit_id, "unit")
+        check_version(unit, expected_version)
         return unit
 
-    # -- programme B: the expert pool ---------------------------------------------------------
-    def recommend_expert(self, form: dict, recommending_unit_id: str | None = None):
-        """`recommending_unit_id`: set when a unit contact files the form for their own institution."""
-        def action():
-            expert_id = expert_id_for(form["id_number"])
-            if self.get_or_none(expert_id) is not None:
-                raise conflict("this person (ID number) has already been recommended to the pool",
-                               rule="B.expert.unique")
-            if recommending_unit_id is not None:
-                self._require_recommending_unit(recommending_unit_id, form["institution_name"])
-            expert = Expert.recommend(expert_id, form, policy.current("B"), recommending_unit_id)
-            return self._expert_result(expert), [expert]
-        return action
+    # -- commands: programme B's expert pool ----------------------------------------------------
+    @handles(commands.RecommendExpert)
+    def recommend_expert(self, command, uow) -> dict:
+        """A unit contact files the form for their own institution only; an officer for any."""
+        recommending_unit_id = None
+        if uow.actor.role == "unit_contact":
+            recommending_unit_id = uow.actor.unit_id
+            if recommending_unit_id is None:
+                raise forbidden("a unit contact recommends through their registered unit's token",
+                                rule="roles.own_unit")
+        form = command.to_dict()
+        expert_id = expert_id_for(form["id_number"])
+        if uow.find(expert_id) is not None:
+            raise conflict("this person (ID number) has already been recommended to the pool",
+                           rule="B.expert.unique")
+        if recommending_unit_id is not None:
+            unit_id = _uuid_or_none(recommending_unit_id)
+            _require_recommending_unit(uow.find(unit_id) if unit_id else None, form["institution_name"])
+        expert = Expert.recommend(expert_id, form, policy.current("B"), recommending_unit_id)
+        uow.add(expert)
+        return _expert_result(expert)
 
-    def record_expert_waiver(self, expert_id, waiver: str, reason: str, decided_by: str,
-                             expected_version: int | None):
-        def action():
-            expert = self.expert(expert_id)
-            check_version(expert, expected_version)
-            expert.record_waiver(waiver, reason, decided_by, policy.edition(expert.policy_edition))
-            return self._expert_result(expert), [expert]
-        return action
+    @handles(commands.RecordExpertWaiver)
+    def record_expert_waiver(self, command, uow) -> dict:
+        expert = self._expert(uow, command.expert_id, command.expected_version)
+        expert.record_waiver(command.waiver, command.reason, uow.actor.actor_id, policy.edition(expert.policy_edition))
+        return _expert_result(expert)
 
-    def publish_expert(self, expert_id, expected_version: int | None):
-        def action():
-            expert = self.expert(expert_id)
-            check_version(expert, expected_version)
-            expert.publish(policy.edition(expert.policy_edition), self.clock.today())
-            return {**self._expert_result(expert), "published_on": expert.published_on.isoformat()}, [expert]
-        return action
+    @handles(commands.PublishExpert)
+    def publish_expert(self, command, uow) -> dict:
+        expert = self._expert(uow, command.expert_id, command.expected_version)
+        expert.publish(policy.edition(expert.policy_edition), self.clock.today())
+        return {**_expert_result(expert), "published_on": expert.published_on.isoformat()}
 
-    def withdraw_expert(self, expert_id, reason: str, expected_version: int | None):
-        def action():
-            expert = self.expert(expert_id)
-            check_version(expert, expected_version)
-            expert.withdraw(reason)
-            return self._expert_result(expert), [expert]
-        return action
+    @handles(commands.WithdrawExpert)
+    def withdraw_expert(self, command, uow) -> dict:
+        expert = self._expert(uow, command.expert_id, command.expected_version)
+        expert.withdraw(command.reason)
+        return _expert_result(expert)
 
+    @staticmethod
+    def _expert(uow, expert_id, expected_version) -> Expert:
+        expert = uow.get(Expert, expert_id, "expert")
+        check_version(expert, expected_version)
+        return expert
+
+    # -- queries ----------------------------------------------------------------------------------
     def expert(self, expert_id) -> Expert:
         expert = self.get_or_none(UUID(str(expert_id)))
         if not isinstance(expert, Expert):
             raise not_found("expert", expert_id)
         return expert
 
-    @staticmethod
-    def _expert_result(expert: Expert) -> dict:
-        return {"expert_id": str(expert.id), "status": expert.status, "version": expert.version}
 
-    def _require_recommending_unit(self, unit_id: str, institution_name: str) -> None:
-        """A unit contact recommends for their own institution only: a university or research institute
-        whose registration was approved, under its registered name."""
-        try:
-            unit = self.get_or_none(UUID(unit_id))
-        except ValueError:
-            unit = None
-        if not isinstance(unit, Unit) or unit.status != "approved" or unit.unit_type not in RECOMMENDING_UNIT_TYPES:
-            standing = "not registered" if not isinstance(unit, Unit) else f"a {unit.unit_type}, {unit.status}"
-            raise rule_violation("B.expert.recommender", "a unit contact may recommend only for a university or "
-                                 f"research institute whose registration was approved (the unit is {standing}); "
-                                 "an officer records other institutions' forms")
-        if " ".join(institution_name.split()) != " ".join(unit.name.split()):
-            raise rule_violation("B.expert.recommender", f"a unit contact recommends for their own institution "
-                                 f"({unit.name}) only", fields={"institution_name": [f"must be {unit.name}"]})
+def _unit_result(unit: Unit) -> dict:
+    return {"unit_id": str(unit.id), "status": unit.status, "version": unit.version}
+
+
+def _expert_result(expert: Expert) -> dict:
+    return {"expert_id": str(expert.id), "status": expert.status, "version": expert.version}
+
+
+def _uuid_or_none(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
+
+
+def _require_recommending_unit(unit, institution_name: str) -> None:
+    """A unit contact recommends for their own institution only: a university or research institute
+    whose registration was approved, under its registered name."""
+    if not isinstance(unit, Unit) or unit.status != "approved" or unit.unit_type not in RECOMMENDING_UNIT_TYPES:
+        standing = "not registered" if not isinstance(unit, Unit) else f"a {unit.unit_type}, {unit.status}"
+        raise rule_violation("B.expert.recommender", "a unit contact may recommend only for a university or "
+                             f"research institute whose registration was approved (the unit is {standing}); "
+                             "an officer records other institutions' forms")
+    if " ".join(institution_name.split()) != " ".join(unit.name.split()):
+        raise rule_violation("B.expert.recommender", f"a unit contact recommends for their own institution "
+                             f"({unit.name}) only", fields={"institution_name": [f"must be {unit.name}"]})
 
 
 AUDIT_OUTCOMES = {"approve": Unit.approve, "reject": Unit.reject, "return": Unit.return_for_correction}

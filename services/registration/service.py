@@ -1,12 +1,12 @@
 """registration: the nameko service. Entrypoints only translate calls into commands and queries."""
 from shared.contracts import registration as contracts
-from shared.errors import forbidden, not_found
+from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
+from services.registration import commands
 from services.registration.app import EXPERTS, UNITS, RegistrationApplication, check_unit_access, pool_page
-from services.registration.domain import unit_id_for
 
 
 class RegistrationService(base.PlatformService):
@@ -20,24 +20,20 @@ class RegistrationService(base.PlatformService):
         Refuses: `A.unit.materials` (a mandatory material missing: the tax certificate except for universities
         and research institutes), `A.unit.changping`, `B.company.enterprise` (a technology company that is not
         an enterprise), `registration.unique` (conflict: the credit code is registered)."""
-        check_unit_access(call.identity, unit_id_for(call.data["credit_code"]), registering=True)
-        return call.execute(self.store.app.register_unit(call.data))
+        return call.handle(commands.RegisterUnit)
 
     @command(contracts.AuditUnit, roles=("officer",))
     def audit_unit(self, call):
         """An officer approves, rejects or returns the registration for correction, with the reason.
         Refuses: `registration.audit.once` (the registration is not awaiting audit)."""
-        d = call.data
-        return call.execute(self.store.app.audit_unit(d["unit_id"], d["outcome"], d["reason"], call.expected_version))
+        return call.handle(commands.AuditUnit)
 
     @command(contracts.UpdateUnitDetails, roles=("unit_contact",))
     def update_details(self, call):
         """A registered unit updates its details for a new call, or after a return; a new audit follows
         and the unit cannot file until it is approved again. Refuses: `registration.update.audited`
         (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
-        check_unit_access(call.identity, call.data["unit_id"])
-        details = {k: v for k, v in call.data.items() if k != "unit_id"}
-        return call.execute(self.store.app.update_details(call.data["unit_id"], details, call.expected_version))
+        return call.handle(commands.UpdateUnitDetails)
 
     @query(contracts.GetUnit, roles=("unit_contact", "officer", "auditor"))
     def get_unit(self, call):
@@ -58,11 +54,7 @@ class RegistrationService(base.PlatformService):
         not in the edition, 二(一)), `B.expert.recommender` (a unit contact's unit is not an approved
         university or research institute, or the name is not theirs), `B.expert.unique` (conflict: this ID
         number was already recommended)."""
-        unit_id = call.identity.unit_id if call.identity.role == "unit_contact" else None
-        if call.identity.role == "unit_contact" and unit_id is None:
-            raise forbidden("a unit contact recommends through their registered unit's token",
-                            rule="roles.own_unit")
-        return call.execute(self.store.app.recommend_expert(call.data, unit_id))
+        return call.handle(commands.RecommendExpert)
 
     @command(contracts.RecordExpertWaiver, roles=("officer",))
     def record_expert_waiver(self, call):
@@ -71,9 +63,7 @@ class RegistrationService(base.PlatformService):
         is recorded as `decided_by`. Before publication, once. Refuses: `B.expert.waiver` (not a ground of the
         edition), `B.expert.waiver.once`, `B.expert.waiver.before_publication` (already published),
         `B.expert.withdrawn`."""
-        d = call.data
-        return call.execute(self.store.app.record_expert_waiver(d["expert_id"], d["waiver"], d["reason"],
-                                                                call.identity.actor_id, call.expected_version))
+        return call.handle(commands.RecordExpertWaiver)
 
     @command(contracts.PublishExpert, roles=("officer",))
     def publish_expert(self, call):
@@ -82,14 +72,13 @@ class RegistrationService(base.PlatformService):
         waiver is recorded. Refuses: `B.expert.qualification`, `B.expert.work_years` (a condition unmet and no
         waiver; `fields` names each unmet one), `B.expert.publish.once` (already in the pool),
         `B.expert.withdrawn`."""
-        return call.execute(self.store.app.publish_expert(call.data["expert_id"], call.expected_version))
+        return call.handle(commands.PublishExpert)
 
     @command(contracts.WithdrawExpert, roles=("officer",))
     def withdraw_expert(self, call):
         """An officer takes an expert out of the pool, or withdraws a candidate not yet published, with the
         reason. Final. Refuses: `B.expert.withdrawn` (already withdrawn)."""
-        d = call.data
-        return call.execute(self.store.app.withdraw_expert(d["expert_id"], d["reason"], call.expected_version))
+        return call.handle(commands.WithdrawExpert)
 
     @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"))
     def experts(self, call):
@@ -124,9 +113,8 @@ class RegistrationService(base.PlatformService):
         """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
         oldest recommendation first."""
         d = call.data
-        items, total = self.store.views.find(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
-                                             limit=d["limit"], offset=d["offset"])
-        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+        return self.store.views.page(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
+                                     limit=d["limit"], offset=d["offset"])
 
 
 OFFICE_ONLY = ("waiver", "waived", "recommended_by", "published_by", "withdrawn_by", "policy_edition")

@@ -1,12 +1,14 @@
-"""The review service's Application."""
+"""The review service's Application: programme A's case reviews (inbound events from application,
+commands, read model); programme B's project reviews are mixed in from placement_reviews.py."""
 from __future__ import annotations
 
 from shared import policy
 from shared.errors import not_found
-from shared.eventstore.application import ServiceApplication, check_version
+from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
 
+from services.review import commands
 from services.review.domain import CaseReview
 from services.review.placement_reviews import ProjectReviewCommands, ProjectReviewsView
 
@@ -58,55 +60,74 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
                 "application.case.PaperDeliveryRecorded": self._paper_recorded,
                 **self.project_review_handlers()}
 
-    def _case_filed(self, envelope):
+    @staticmethod
+    def _case_filed(envelope, uow) -> None:
         payload = envelope["payload"]
-        yield CaseReview(id=envelope["case_id"], programme=payload["programme"], unit_id=payload["unit_id"])
+        uow.add(CaseReview(id=envelope["case_id"], programme=payload["programme"], unit_id=payload["unit_id"]))
 
-    def _case_submitted(self, envelope):
-        review, payload = self.review(envelope["case_id"]), envelope["payload"]
+    @staticmethod
+    def _case_submitted(envelope, uow) -> None:
+        review, payload = _review(uow, envelope["case_id"]), envelope["payload"]
         review.receive_submission({key: payload[key] for key in (
             "submission", "category", "national_or_beijing_talent", "earlier_changju_category", "earlier_award_fen",
             "eligibility")}, source_ref(envelope))
-        yield review
 
-    def _paper_recorded(self, envelope):
-        review = self.review(envelope["case_id"])
-        review.check_paper(envelope["payload"]["compliant"], source_ref(envelope))
-        yield review
+    @staticmethod
+    def _paper_recorded(envelope, uow) -> None:
+        _review(uow, envelope["case_id"]).check_paper(envelope["payload"]["compliant"], source_ref(envelope))
 
+    # -- commands ---------------------------------------------------------------------
+    @handles(commands.ApproveAudit)
+    def approve_audit(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.approve_audit(uow.actor.actor_id, command.reason)
+        return _result(review)
+
+    @handles(commands.ReturnForCorrection)
+    def return_for_correction(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.return_for_correction(uow.actor.actor_id, command.reason, command.items, command.correction_deadline,
+                                     self.clock.today())
+        return _result(review)
+
+    @handles(commands.DeclareConflict)
+    def declare_conflict(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.declare_conflict(uow.actor.actor_id, command.reason)
+        return _result(review)
+
+    @handles(commands.Score)
+    def score(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.score(uow.actor.actor_id, command.score, command.opinion)
+        return _result(review)
+
+    @handles(commands.DecideAward)
+    def decide_award(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.decide_award(uow.actor.actor_id, command.award_fen, command.reason, policy.edition(review.edition),
+                            self.clock.today())
+        return _result(review)
+
+    @handles(commands.Decline)
+    def decline(self, command, uow) -> dict:
+        review = _review(uow, command.case_id, command.expected_version)
+        review.decline(uow.actor.actor_id, command.reason, policy.edition(review.edition))
+        return _result(review)
+
+    # -- queries ----------------------------------------------------------------------
     def review(self, case_id) -> CaseReview:
         review = self.get_or_none(case_id)
         if not isinstance(review, CaseReview):
             raise not_found("case under review", case_id)
         return review
 
-    # -- commands ---------------------------------------------------------------------
-    def approve_audit(self, case_id, auditor: str, reason: str, expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.approve_audit(auditor, reason))
 
-    def return_for_correction(self, case_id, auditor: str, reason: str, items: list[dict], correction_deadline,
-                              expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.return_for_correction(
-            auditor, reason, items, correction_deadline, self.clock.today()))
+def _review(uow, case_id, expected_version=None) -> CaseReview:
+    review = uow.get(CaseReview, case_id, "case under review")
+    check_version(review, expected_version)
+    return review
 
-    def declare_conflict(self, case_id, reviewer: str, reason: str, expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.declare_conflict(reviewer, reason))
 
-    def score(self, case_id, reviewer: str, score: int, opinion: str, expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.score(reviewer, score, opinion))
-
-    def decide_award(self, case_id, decider: str, award_fen: int, reason: str, expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.decide_award(
-            decider, award_fen, reason, policy.edition(review.edition), self.clock.today()))
-
-    def decline(self, case_id, decider: str, reason: str, expected_version=None):
-        return self._on_review(case_id, expected_version, lambda review: review.decline(
-            decider, reason, policy.edition(review.edition)))
-
-    def _on_review(self, case_id, expected_version, change):
-        def action():
-            review = self.review(case_id)
-            check_version(review, expected_version)
-            change(review)
-            return {"case_id": str(case_id), "status": review.status, "version": review.version}, [review]
-        return action
+def _result(review: CaseReview) -> dict:
+    return {"case_id": str(review.id), "status": review.status, "version": review.version}

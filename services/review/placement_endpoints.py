@@ -3,6 +3,7 @@ from shared.contracts import review as contracts
 from shared.errors import not_found
 from shared.platform.endpoints import command, query
 
+from services.review import commands
 from services.review.placement_reviews import PROJECT_REVIEWS
 
 
@@ -11,33 +12,26 @@ class ProjectReviewEndpoints:
     def declare_project_conflict(self, call):
         """A reviewer declares a conflict of interest with a programme B project; they cannot score it.
         Refuses: `review.decided`."""
-        d = call.data
-        return call.execute(self.store.app.declare_project_conflict(d["case_id"], call.identity.actor_id,
-                                                                    d["reason"], call.expected_version))
+        return call.handle(commands.DeclareProjectConflict)
 
     @command(contracts.Score, roles=("reviewer",))
     def score_project(self, call):
         """An expert reviewer's score (0–100) and opinion of a filed cooperation project.
         Refuses: `review.conflict_of_interest`, `review.score.range`, `review.decided`."""
-        d = call.data
-        return call.execute(self.store.app.score_project(d["case_id"], call.identity.actor_id, d["score"],
-                                                         d["opinion"], call.expected_version))
+        return call.handle(commands.ScoreProject)
 
     @command(contracts.DecideProject, roles=("decision_maker",))
     def decide_project(self, call):
         """The S&T commission approves or rejects the project after the expert review (评审).
         Refuses: `review.decision.scored`, `separation_of_duties.review_decide` (whoever scored cannot
         decide), `review.decided`."""
-        d = call.data
-        return call.execute(self.store.app.decide_project(d["case_id"], call.identity.actor_id, d["approve"],
-                                                          d["reason"], call.expected_version))
+        return call.handle(commands.DecideProject)
 
     @command(contracts.FileWithOffice, roles=("officer",))
     def file_with_office(self, call):
         """The approved project is filed (备案) with the district talent-work office.
         Refuses: `B.project.filing_after_approval`."""
-        d = call.data
-        return call.execute(self.store.app.file_with_office(d["case_id"], d["reference"], call.expected_version))
+        return call.handle(commands.FileWithOffice)
 
     @query(contracts.ReviewQuery, roles=("officer", "reviewer", "decision_maker", "auditor"))
     def project_review(self, call):

@@ -2,10 +2,10 @@
 and their read model). Mixed into `ReviewApplication`; the rules are in placement.py."""
 from __future__ import annotations
 
-from shared.errors import not_found
-from shared.eventstore.application import check_version
+from shared.eventstore.application import check_version, handles
 from shared.eventstore.projection import Projection
 
+from services.review import commands
 from services.review.placement import PlacementReview
 
 PROJECT_REVIEWS = "project_reviews"
@@ -42,34 +42,42 @@ class ProjectReviewCommands:
     def project_review_handlers(self) -> dict:
         return {"application.placement.ProjectFiled": self._project_filed}
 
-    def _project_filed(self, envelope):
+    @staticmethod
+    def _project_filed(envelope, uow) -> None:
         p = envelope["payload"]
-        yield PlacementReview(id=envelope["case_id"], unit_id=p["unit_id"], expert_id=p["expert_id"], kind=p["kind"],
-                              project_funds_fen=p["project_funds_fen"], policy_edition=p["policy_edition"])
+        uow.add(PlacementReview(id=envelope["case_id"], unit_id=p["unit_id"], expert_id=p["expert_id"], kind=p["kind"],
+                                project_funds_fen=p["project_funds_fen"], policy_edition=p["policy_edition"]))
 
-    def project_review(self, case_id) -> PlacementReview:
-        review = self.get_or_none(case_id)
-        if not isinstance(review, PlacementReview):
-            raise not_found("project under review", case_id)
-        return review
+    @handles(commands.DeclareProjectConflict)
+    def declare_project_conflict(self, command, uow) -> dict:
+        review = _project(uow, command.case_id, command.expected_version)
+        review.declare_conflict(uow.actor.actor_id, command.reason)
+        return _result(review)
 
-    def declare_project_conflict(self, case_id, reviewer: str, reason: str, expected_version=None):
-        return self._on_project(case_id, expected_version, lambda r: r.declare_conflict(reviewer, reason))
+    @handles(commands.ScoreProject)
+    def score_project(self, command, uow) -> dict:
+        review = _project(uow, command.case_id, command.expected_version)
+        review.score(uow.actor.actor_id, command.score, command.opinion)
+        return _result(review)
 
-    def score_project(self, case_id, reviewer: str, score: int, opinion: str, expected_version=None):
-        return self._on_project(case_id, expected_version, lambda r: r.score(reviewer, score, opinion))
+    @handles(commands.DecideProject)
+    def decide_project(self, command, uow) -> dict:
+        review = _project(uow, command.case_id, command.expected_version)
+        review.decide(uow.actor.actor_id, command.approve, command.reason)
+        return _result(review)
 
-    def decide_project(self, case_id, decider: str, approve: bool, reason: str, expected_version=None):
-        return self._on_project(case_id, expected_version, lambda r: r.decide(decider, approve, reason))
+    @handles(commands.FileWithOffice)
+    def file_with_office(self, command, uow) -> dict:
+        review = _project(uow, command.case_id, command.expected_version)
+        review.file_with_office(self.clock.today(), command.reference)
+        return _result(review)
 
-    def file_with_office(self, case_id, reference: str, expected_version=None):
-        return self._on_project(case_id, expected_version,
-                                lambda r: r.file_with_office(self.clock.today(), reference))
 
-    def _on_project(self, case_id, expected_version, change):
-        def action():
-            review = self.project_review(case_id)
-            check_version(review, expected_version)
-            change(review)
-            return {"case_id": str(case_id), "status": review.status, "version": review.version}, [review]
-        return action
+def _project(uow, case_id, expected_version) -> PlacementReview:
+    review = uow.get(PlacementReview, case_id, "project under review")
+    check_version(review, expected_version)
+    return review
+
+
+def _result(review: PlacementReview) -> dict:
+    return {"case_id": str(review.id), "status": review.status, "version": review.version}

@@ -5,7 +5,7 @@ from shared.platform import base  # not `import PlatformService`: `nameko run` w
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
-from services.review import placement_endpoints   # the module: `nameko run` looks for services in ours
+from services.review import commands, placement_endpoints   # the module: `nameko run` looks for services in ours
 from services.review.app import REVIEWS, ReviewApplication
 
 
@@ -16,34 +16,25 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
     @command(contracts.ApproveAudit, roles=("officer",))
     def approve_audit(self, call):
         """An officer approves the submitted case. Refuses: `review.audit.submitted`."""
-        d = call.data
-        return call.execute(self.store.app.approve_audit(d["case_id"], call.identity.actor_id, d["reason"],
-                                                         call.expected_version))
+        return call.handle(commands.ApproveAudit)
 
     @command(contracts.ReturnForCorrection, roles=("officer",))
     def return_for_correction(self, call):
         """An officer returns the submitted case with a reason per item and a correction deadline.
         Refuses: `review.audit.submitted`, `A.correction.deadline` (a deadline in the past)."""
-        d = call.data
-        return call.execute(self.store.app.return_for_correction(d["case_id"], call.identity.actor_id, d["reason"],
-                                                                 d["items"], d["correction_deadline"],
-                                                                 call.expected_version))
+        return call.handle(commands.ReturnForCorrection)
 
     @command(contracts.DeclareConflict, roles=("reviewer",))
     def declare_conflict(self, call):
         """A reviewer declares a conflict of interest; they can no longer score the case.
         Refuses: `review.decided`."""
-        d = call.data
-        return call.execute(self.store.app.declare_conflict(d["case_id"], call.identity.actor_id, d["reason"],
-                                                            call.expected_version))
+        return call.handle(commands.DeclareConflict)
 
     @command(contracts.Score, roles=("reviewer",))
     def score(self, call):
         """A reviewer's score (0–100) and opinion; a later score replaces their earlier one.
         Refuses: `review.score.after_audit`, `review.conflict_of_interest`, `review.score.range`, `review.decided`."""
-        d = call.data
-        return call.execute(self.store.app.score(d["case_id"], call.identity.actor_id, d["score"], d["opinion"],
-                                                 call.expected_version))
+        return call.handle(commands.Score)
 
     @command(contracts.DecideAward, roles=("decision_maker",))
     def decide_award(self, call):
@@ -52,18 +43,14 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
         `review.decision.scored`, `separation_of_duties.audit_decide` (whoever audited cannot decide),
         `A.award.cap` (≤ 2,000,000), `A.award.national_or_beijing_talent` (no award money),
         `A.award.top_up` (a re-applicant: at most the difference), `review.decision.programme`."""
-        d = call.data
-        return call.execute(self.store.app.decide_award(d["case_id"], call.identity.actor_id, d["award_fen"],
-                                                        d["reason"], call.expected_version))
+        return call.handle(commands.DecideAward)
 
     @command(contracts.Decline, roles=("decision_maker",))
     def decline(self, call):
         """The working group does not select the talent; the case ends without award or support.
         Refuses: `review.decision.after_paper`, `review.decision.scored`, `separation_of_duties.audit_decide`,
         `review.decision.programme`."""
-        d = call.data
-        return call.execute(self.store.app.decline(d["case_id"], call.identity.actor_id, d["reason"],
-                                                   call.expected_version))
+        return call.handle(commands.Decline)
 
     @query(contracts.ReviewQuery, roles=("officer", "reviewer", "decision_maker", "auditor"))
     def review(self, call):

@@ -1,6 +1,7 @@
 """The aggregate base class for every service.
 
-Each event gets a `meta` field (see `meta.py`) without domain code passing it around.
+Each recorded event carries a `meta` attribute (see `meta.py`): the unit of work stamps it
+on save, so domain code never passes it around.
 A stream is either published whole — every one of its events becomes an integration
 event, so consumers see contiguous sequence numbers per stream — or not at all
 (`PUBLISHED = False`, e.g. command receipts). `CASE_STREAM = True` means the aggregate's
@@ -8,11 +9,9 @@ id *is* the case id, so its version is the case's sequence number in this servic
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
-
-from shared.eventstore.meta import current_meta
 
 
 class Stream(Aggregate):
@@ -21,19 +20,10 @@ class Stream(Aggregate):
     STREAM: ClassVar[str] = ""        # the stream kind in event types: <service>.<STREAM>.<Event>
 
     class Event(Aggregate.Event):
-        meta: dict
+        pass
 
     class Created(Event, Aggregate.Created):
         pass
-
-    def trigger_event(self, event_class, **kwargs: Any) -> None:
-        kwargs.setdefault("meta", current_meta())
-        super().trigger_event(event_class, **kwargs)
-
-    @classmethod
-    def _create(cls, event_class, *, id=None, **kwargs: Any):  # noqa: A002 (eventsourcing's name)
-        kwargs.setdefault("meta", current_meta())
-        return super()._create(event_class, id=id, **kwargs)
 
     @classmethod
     def case_id_of(cls, event) -> str | None:

@@ -3,30 +3,48 @@
 What it adds to the library's Application:
 - a process recorder, so inbound events are recorded atomically with their tracking;
 - the business `clock`;
-- `execute`, which runs a command as an actor, makes it repeatable by command id,
-  retries a lost optimistic-concurrency race, and returns the new store position
-  (what read-your-writes queries wait for);
+- `handle`, the one path of a command: the handler registered for the command's class
+  runs in a unit of work as the given actor; the command is repeatable by command id, a
+  lost optimistic-concurrency race is retried, and the new store position (what
+  read-your-writes queries wait for) is returned;
 - commit listeners, so the relay and projections wake as soon as something is recorded.
+
+A handler is a method of the Application, registered for its command class:
+
+    @handles(Submit)
+    def submit(self, command: Submit, uow: UnitOfWork) -> dict:
+        case = uow.get(Case, command.case_id, "case")
+        ...                                   # roles, ownership, separation of duties, the domain
+        return {"case_id": str(case.id), "version": case.version}
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError, Tracking, Transcoding
 
 from shared.clock import Clock, SystemClock
-from shared.errors import ServiceError, conflict
-from shared.eventstore.meta import EventMeta, acting
+from shared.errors import CommandIdReused, conflict
+from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import CommandReceipt, receipt_id
+from shared.eventstore.unit_of_work import UnitOfWork
 
 CONFLICT_RETRIES = 3
 
-Action = Callable[[], tuple[dict, Iterable[Any]]]
+Handler = Callable[[Any, Any, UnitOfWork], dict]
+
+
+def handles(command_class: type):
+    """Registers an Application method as the handler of one command class."""
+    def register(method):
+        method.handles = command_class
+        return method
+    return register
 
 
 @dataclass(frozen=True)
@@ -77,14 +95,14 @@ class ServiceApplication(Application):
     def on_commit(self, listener: Callable[[], None]) -> None:
         self._commit_listeners.append(listener)
 
-    def record(self, *objs, tracking: Tracking | None = None) -> int:
-        """Save aggregates (and optionally tracking) in one transaction; return the position."""
-        # As eventsourcing's own process_event does: the tracking rides on the ProcessingEvent.
-        processing_event = ProcessingEvent(tracking=tracking)
-        processing_event.collect_events(*objs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
+    def record(self, meta: EventMeta, *aggregates, tracking: Tracking | None = None) -> int:
+        """Stamp `meta` on the aggregates' new events and record them (and the tracking) in one
+        transaction; return the position. `UnitOfWork.commit` is the usual caller."""
+        stamp = meta.as_dict()
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        for event in events:
+            object.__setattr__(event, "meta", stamp)   # events are frozen; their metadata is ours to add
+        recordings = self.events.put(events, tracking=tracking)
         for listener in self._commit_listeners:
             listener()
         ids = [r.notification.id for r in recordings if r.notification.id is not None]
@@ -101,25 +119,46 @@ class ServiceApplication(Application):
             return None
 
     # -- commands -----------------------------------------------------------------
-    def execute(self, meta: EventMeta, action: Action, *, fingerprint: str | None = None) -> Written:
-        """Run `action` as `meta.actor` and record what it returns.
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.command_handlers = {method.handles: method for klass in reversed(cls.__mro__)
+                                for method in vars(klass).values() if hasattr(method, "handles")}
 
-        `action()` loads what it needs from the repository, calls domain methods and
-        returns `(result, aggregates_to_save)`. It may run more than once: a concurrent
-        writer that won the race makes us reload and decide again.
+    def handle(self, command, meta: EventMeta, *, fingerprint: str | None = None) -> Written:
+        """Run the command's handler as `meta.actor` and record what it changed.
+
+        The handler may run more than once: a concurrent writer that won the race makes us
+        reload and decide again. A command id already used returns the first result.
         """
+        handler = self.command_handlers[type(command)]
+        rid = receipt_id(meta.actor.actor_id, meta.command_id) if meta.command_id else None
+        for attempt in range(CONFLICT_RETRIES):
+            uow = UnitOfWork(self, meta)
+            if rid is not None and (earlier := uow.find(rid)) is not None:
+                return self._replay(earlier, fingerprint)
+            result = handler(self, command, uow)
+            receipt = None if rid is None else CommandReceipt(command_id=meta.command_id, id=rid, result=result,
+                                                              fingerprint=fingerprint or "")
+            try:
+                return Written(result=result, position=uow.commit(receipt=receipt))
+            except RecordConflictError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise conflict("the record changed while this command ran; retry it") from None
+        raise AssertionError("unreachable")
+
+    def execute(self, meta: EventMeta, action, *, fingerprint: str | None = None) -> Written:
+        """Transitional: the closure-returning path, until every service handles command objects."""
         rid = receipt_id(meta.actor.actor_id, meta.command_id) if meta.command_id else None
         for attempt in range(CONFLICT_RETRIES):
             if rid is not None and (earlier := self.get_or_none(rid)) is not None:
                 return self._replay(earlier, fingerprint)
-            with acting(meta):
-                result, aggregates = action()
-                aggregates = list(aggregates)
-                if rid is not None:
-                    aggregates.append(CommandReceipt(command_id=meta.command_id, fingerprint=fingerprint or "",
-                                                     result=result, id=rid))
+            result, aggregates = action()
+            aggregates = list(aggregates)
+            if rid is not None:
+                aggregates.append(CommandReceipt(command_id=meta.command_id, fingerprint=fingerprint or "",
+                                                 result=result, id=rid))
             try:
-                return Written(result=result, position=self.record(*aggregates))
+                return Written(result=result, position=self.record(meta, *aggregates))
             except RecordConflictError:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise conflict("the record changed while this command ran; retry it") from None
@@ -127,6 +166,5 @@ class ServiceApplication(Application):
 
     def _replay(self, receipt: CommandReceipt, fingerprint: str | None) -> Written:
         if fingerprint is not None and receipt.fingerprint != fingerprint:
-            raise ServiceError("command_id_reused",
-                               f"command id {receipt.command_id!r} was already used for a different command")
+            raise CommandIdReused(f"command id {receipt.command_id!r} was already used for a different command")
         return Written(result=receipt.result, position=self.position(), replayed=True)

@@ -1,14 +1,13 @@
 """The metadata every recorded event carries: who caused it, in which conversation, because
 of which earlier event, as which command, and when it happened in business time.
 
-The application layer sets it for the duration of one command (`acting`); the aggregate
-base reads it when an event is triggered. Domain methods therefore stay free of plumbing
-while no event can be recorded without an actor.
+Domain events are facts of the domain alone. The unit of work that records them stamps
+this metadata on each one as it saves it (`unit_of_work.py`), as an event store's session
+adds metadata on append: domain methods stay free of plumbing, and no event can be
+recorded without an actor.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
@@ -32,30 +31,3 @@ class EventMeta:
             "causation_id": self.causation_id,
             "command_id": self.command_id,
         }
-
-
-_current: ContextVar[EventMeta | None] = ContextVar("event_meta", default=None)
-
-
-class NoActorError(RuntimeError):
-    """An event was triggered outside `acting(...)`: a programming error, never user input."""
-
-
-def current_meta() -> dict:
-    meta = _current.get()
-    if meta is None:
-        raise NoActorError("events may only be triggered inside shared.eventstore.meta.acting(...)")
-    return meta.as_dict()
-
-
-def current_event_meta() -> EventMeta | None:
-    return _current.get()
-
-
-@contextmanager
-def acting(meta: EventMeta):
-    token = _current.set(meta)
-    try:
-        yield meta
-    finally:
-        _current.reset(token)

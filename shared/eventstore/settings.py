@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteFactory
 
+from shared.config import PostgresSettings, Settings
+
 SQLITE_SYNCHRONOUS = "FULL"
 VIEWS_SYNCHRONOUS = "NORMAL"
 SQLITE_LOCK_TIMEOUT_SECONDS = 5
@@ -51,16 +53,11 @@ class StoreSettings:
     service: str
     kind: str = "sqlite"
     data_dir: str = "data"
-    postgres: dict = field(default_factory=dict)
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
 
     @classmethod
-    def from_config(cls, config: dict, service: str) -> StoreSettings:
-        store = (config or {}).get("STORE") or {}
-        kind = str(store.get("kind") or "sqlite").lower()
-        if kind not in ("sqlite", "postgres"):
-            raise ValueError(f"STORE.kind must be sqlite or postgres, not {kind!r}")
-        return cls(service=service, kind=kind, data_dir=str(store.get("data_dir") or "data"),
-                   postgres=dict(store.get("postgres") or {}))
+    def of(cls, settings: Settings, service: str) -> StoreSettings:
+        return cls(service=service, kind=settings.store_kind, data_dir=settings.data_dir, postgres=settings.postgres)
 
     # -- eventsourcing environments -------------------------------------------------
     def event_store_env(self) -> dict:
@@ -89,11 +86,11 @@ class StoreSettings:
         pg = self.postgres
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": str(pg.get("dbname") or "changping"),
-            "POSTGRES_HOST": str(pg.get("host") or "127.0.0.1"),
-            "POSTGRES_PORT": str(pg.get("port") or 5432),
-            "POSTGRES_USER": str(pg.get("user") or "postgres"),
-            "POSTGRES_PASSWORD": str(pg.get("password") or ""),
+            "POSTGRES_DBNAME": pg.dbname,
+            "POSTGRES_HOST": pg.host,
+            "POSTGRES_PORT": str(pg.port),
+            "POSTGRES_USER": pg.user,
+            "POSTGRES_PASSWORD": pg.password,
             "POSTGRES_SCHEMA": schema,
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "5",
@@ -109,19 +106,15 @@ class StoreSettings:
         import psycopg
         from psycopg import sql
 
-        pg = self.postgres
-        params = dict(host=pg.get("host") or "127.0.0.1", port=int(pg.get("port") or 5432),
-                      user=pg.get("user") or "postgres", password=pg.get("password") or None,
-                      connect_timeout=10, autocommit=True)
-        dbname = str(pg.get("dbname") or "changping")
-        with psycopg.connect(dbname="postgres", **params) as conn:
+        dbname = self.postgres.dbname
+        with psycopg.connect(**self.postgres.connect_kwargs(dbname="postgres")) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
             if not exists:
                 try:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
                 except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                     pass  # another service created it a moment before us
-        with psycopg.connect(dbname=dbname, **params) as conn:
+        with psycopg.connect(**self.postgres.connect_kwargs()) as conn:
             for schema in (self.service, f"{self.service}_views"):
                 conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
@@ -133,17 +126,14 @@ class StoreSettings:
             return FileLease(os.path.join(self.data_dir, f"{self.service}.lock"))
         import psycopg
 
-        pg = self.postgres
-        return AdvisoryLease(lambda: psycopg.connect(
-            host=pg.get("host") or "127.0.0.1", port=int(pg.get("port") or 5432), user=pg.get("user") or "postgres",
-            password=pg.get("password") or None, dbname=str(pg.get("dbname") or "changping"), autocommit=True,
-            connect_timeout=10), name=f"changping:{self.service}:followers")
+        return AdvisoryLease(lambda: psycopg.connect(**self.postgres.connect_kwargs()),
+                             name=f"changping:{self.service}:followers")
 
     def describe(self) -> dict:
         if self.kind == "sqlite":
             return {"kind": "sqlite", "path": self.sqlite_path(self.service), "journal_mode": "WAL",
                     "synchronous": SQLITE_SYNCHRONOUS, "views_synchronous": VIEWS_SYNCHRONOUS}
-        return {"kind": "postgres", "database": self.postgres.get("dbname"), "schema": self.service,
+        return {"kind": "postgres", "database": self.postgres.dbname, "schema": self.service,
                 "synchronous_commit": "server default (on)"}
 
 

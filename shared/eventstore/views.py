@@ -185,6 +185,12 @@ class ViewStore:
         return [_load(row["doc"]) for row in rows], total
 
 
+    def page(self, collection: str, where: dict, *, order_by: str, limit: int, offset: int) -> dict:
+        """One page of a paged query, as every list endpoint answers it: items, total, limit, offset."""
+        items, total = self.find(collection, where, order_by=order_by, limit=limit, offset=offset)
+        return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
 def _field(name: str) -> str:
     if not FIELD.match(name):
         raise ValueError(f"not a document field name: {name!r}")

@@ -3,24 +3,25 @@
 For each event it checks the stream's tracking row (`<source>/<stream id>` -> the last
 sequence applied): an earlier or equal sequence is a duplicate and changes nothing; a
 later one than the next waits (it is retried until the gap is filled); the next one is
-handed to the service's handler, and whatever the handler produces is recorded in one
-transaction with the new tracking row. A stream's events are serialised in-process by a
+handed to the service's handler with a unit of work acting as the service, and whatever
+the handler changes is recorded in one transaction with the new tracking row. A stream's events are serialised in-process by a
 striped lock; across processes the tracking row's uniqueness settles any race.
 """
 from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from enum import Enum
 
 from eventsourcing.persistence import RecordConflictError, Tracking
 
 from shared.errors import conflict
-from shared.eventstore.meta import EventMeta, acting
+from shared.eventstore.meta import EventMeta
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.identity import system_actor
 
-Handler = Callable[[dict], Iterable]
+Handler = Callable[[dict, UnitOfWork], None]
 STRIPES = 64
 CONFLICT_RETRIES = 3
 
@@ -59,10 +60,11 @@ class Inbox:
         meta = EventMeta(actor=system_actor(self.service), occurred_at=self.app.clock.now(),
                          correlation_id=envelope["correlation_id"], causation_id=str(envelope["event_id"]))
         for _ in range(CONFLICT_RETRIES):
-            with acting(meta):
-                aggregates = list(handler(envelope)) if handler else []
+            uow = UnitOfWork(self.app, meta)
+            if handler:
+                handler(envelope, uow)
             try:
-                self.app.record(*aggregates, tracking=tracking)
+                uow.commit(tracking)
                 return Outcome.APPLIED if handler else Outcome.IGNORED
             except RecordConflictError:
                 if self.applied_sequence(envelope) >= envelope["sequence"]:

@@ -31,9 +31,8 @@ class PlatformService:
 
     @query(contracts.ParkedEvents, roles=("operator",))
     def parked_events(self, call):
-        items, total = self.store.views.find(PARKED, {"status": call.data["status"]}, order_by="parked_at",
-                                             limit=call.data["limit"], offset=call.data["offset"])
-        return {"items": items, "total": total}
+        return self.store.views.page(PARKED, {"status": call.data["status"]}, order_by="parked_at",
+                                     limit=call.data["limit"], offset=call.data["offset"])
 
     @command(contracts.ReplayParked, roles=("operator",))
     def replay_parked(self, call):

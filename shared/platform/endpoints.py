@@ -6,10 +6,12 @@
 does what every entrypoint must: refuses positional arguments, verifies the caller's
 token and role, validates the payload (unknown, missing, mistyped and oversized fields
 are named), binds case id and correlation id to the log, builds the event metadata and
-the command fingerprint for writes, waits for `min_position` on reads, and turns any
-unexpected exception into a `ServiceError('internal_error')` — never a traceback.
-The decorated method receives a `Call`; the service must have `request` (Request) and
-`store` (EventStore) dependencies.
+the command fingerprint for writes, and waits for `min_position` on reads. It is the one
+place where a refusal (`shared.errors.Refused`) becomes the caller's `ServiceError`, and
+where any unexpected exception becomes `ServiceError('internal_error')` — never a traceback.
+The decorated method receives a `Call`; a write hands its command object to the
+Application with `call.handle(CommandClass)`. The service must have `request` (Request)
+and `store` (EventStore) dependencies.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from nameko.rpc import Rpc, RpcConsumer
 
 from shared import logs
 from shared.contracts.base import load
-from shared.errors import ServiceError, validation_error
+from shared.errors import Refused, ServiceError, validation_error
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
@@ -59,8 +61,14 @@ class Call:
     fingerprint: str | None = None
     expected_version: int | None = None   # an edit's optimistic-concurrency check
 
+    def handle(self, command_class) -> dict:
+        """The write as a command object, handled by the service's Application: repeatable by
+        command id, answered with its result and the new store position."""
+        command = command_class(**self.data, expected_version=self.expected_version)
+        return self.store.app.handle(command, self.meta, fingerprint=self.fingerprint).response()
+
     def execute(self, action) -> dict:
-        """Run a write through the service's Application: repeatable, with its new position."""
+        """Transitional: the closure-returning path."""
         return self.store.app.execute(self.meta, action, fingerprint=self.fingerprint).response()
 
 
@@ -121,6 +129,9 @@ def _serve(service, method, schema, roles, write, args, payload):
         result = plain_json(method(service, call))
         log.info("handled", write=write, duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return result
+    except Refused as refusal:
+        log.info("refused", code=refusal.code, rule=refusal.rule, error_message=refusal.message)
+        raise ServiceError.of(refusal) from None
     except ServiceError as error:
         log.info("refused", code=error.code, rule=error.rule, error_message=error.message)
         raise

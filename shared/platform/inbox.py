@@ -12,8 +12,9 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 
 from shared import logs
+from shared.config import Settings
 from shared.contracts.envelope import load_envelope
-from shared.errors import NotYet, ServiceError
+from shared.errors import NotYet, Refused, ServiceError
 from shared.identity import system_actor
 from shared.messaging.inbox import Outcome
 from shared.messaging.topology import inbox_queue, retry_queue_name
@@ -47,7 +48,7 @@ inbox_consumer = InboxConsumer.decorator
 
 class InboxReceiver(DependencyProvider):
     def setup(self):
-        self.max_attempts = int((self.container.config.get("INBOX") or {}).get("max_attempts") or 5)
+        self.max_attempts = Settings.of(self.container).inbox_max_attempts
 
     def get_dependency(self, worker_ctx):
         store = next(d for d in self.container.dependencies if isinstance(d, EventStore)).store
@@ -63,9 +64,10 @@ class _Receiver:
     def receive(self, body) -> Outcome | None:
         try:
             envelope = load_envelope(body)
-        except ServiceError as error:
-            log.error("invalid event parked", error_message=str(error), event_id=_get(body, "event_id"))
-            park(self.store, body, str(error), self.attempts + 1, self.actor, _get(body, "correlation_id"))
+        except Refused as refusal:
+            error = str(ServiceError.of(refusal))
+            log.error("invalid event parked", error_message=error, event_id=_get(body, "event_id"))
+            park(self.store, body, error, self.attempts + 1, self.actor, _get(body, "correlation_id"))
             return None
         logs.bind(case_id=_str(envelope["case_id"]), correlation_id=envelope["correlation_id"],
                   event_type=envelope["type"], event_id=str(envelope["event_id"]))
@@ -78,8 +80,7 @@ class _Receiver:
         except Exception as error:  # the handler failed: retry with backoff, then park
             if self.attempts + 1 >= self.max_attempts:
                 log.exception("event parked after repeated failures", attempts=self.attempts + 1)
-                park(self.store, body, f"{type(error).__name__}: {error}", self.attempts + 1, self.actor,
-                     envelope["correlation_id"])
+                park(self.store, body, _described(error), self.attempts + 1, self.actor, envelope["correlation_id"])
             else:
                 log.warning("event failed; will retry", attempts=self.attempts + 1, error_message=str(error))
                 self._retry(body)
@@ -97,6 +98,13 @@ class _Receiver:
         self.store.retry_publisher.publish_to_queue(
             retry_queue_name(self.store.service, attempts), body,
             headers={f"nameko.{ATTEMPTS_HEADER}": attempts})
+
+
+def _described(error: Exception) -> str:
+    """What an operator reads in the parked list: the refusal's code (e.g. not_found), or the exception's type."""
+    if isinstance(error, Refused):
+        return f"{error.code}: {error.message}" + (f" ({error.rule})" if error.rule else "")
+    return f"{type(error).__name__}: {error}"
 
 
 def _get(body, key):

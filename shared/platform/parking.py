@@ -1,7 +1,8 @@
 """Parking and replaying inbound events that keep failing, and the read model that lists them."""
 from __future__ import annotations
 
-from shared.eventstore.meta import EventMeta, acting
+from shared.eventstore.meta import EventMeta
+from shared.eventstore.unit_of_work import UnitOfWork
 from shared.eventstore.projection import Projection
 from shared.identity import Identity
 from shared.messaging.parked import ParkedEvent, parked_id
@@ -14,28 +15,27 @@ def park(store, body, error: str, attempts: int, actor: Identity, correlation_id
     event_id = str((body or {}).get("event_id") or "unidentified")
     meta = EventMeta(actor=actor, occurred_at=store.app.clock.now(), correlation_id=correlation_id or event_id,
                      causation_id=event_id)
-    app = store.app
-    with acting(meta):
-        parked = app.get_or_none(parked_id(event_id))
-        if parked is None:
-            parked = ParkedEvent(id=parked_id(event_id), body=body, error=error, attempts=attempts,
-                                 case_id=(body or {}).get("case_id"), event_type=(body or {}).get("type"))
-        else:
-            parked.park_again(error=error, attempts=attempts)
-    app.record(parked)
+    uow = UnitOfWork(store.app, meta)
+    parked = uow.find(parked_id(event_id))
+    if parked is None:
+        uow.add(ParkedEvent(id=parked_id(event_id), body=body, error=error, attempts=attempts,
+                            case_id=(body or {}).get("case_id"), event_type=(body or {}).get("type")))
+    else:
+        parked.park_again(error=error, attempts=attempts)
+    uow.commit()
 
 
 def replay(store, meta: EventMeta, event_id: str) -> bool:
     """Send a parked event back to the inbox with its attempts reset; False if nothing is parked."""
-    parked = store.app.get_or_none(parked_id(event_id))
+    uow = UnitOfWork(store.app, meta)
+    parked = uow.find(parked_id(event_id))
     if parked is None or not parked.open:
         return False
     # Publish first, then mark replayed: a crash in between replays twice, and the inbox
     # recognises the second copy as a duplicate.
     store.retry_publisher.publish_to_queue(inbox_name(store.service), parked.body, headers={})
-    with acting(meta):
-        parked.replay()
-    store.app.record(parked)
+    parked.replay()
+    uow.commit()
     return True
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 
 from shared import logs
+from shared.config import Settings
 from shared.identity import Identity, verify_token
 
 TOKEN_HEADER = "authorization"
@@ -43,11 +44,8 @@ def correlation_of(worker_ctx) -> str:
 
 class Request(DependencyProvider):
     def setup(self):
-        token = self.container.config.get("TOKEN") or {}
-        self.key = str(token.get("key") or "")
-        self.issuer = str(token.get("issuer") or "changping-portal")
-        if len(self.key) < 32:
-            raise RuntimeError("TOKEN.key must be at least 32 characters")
+        settings = Settings.of(self.container)
+        self.key, self.issuer = settings.require_token_key(), settings.token_issuer
 
     def worker_setup(self, worker_ctx):
         logs.clear()

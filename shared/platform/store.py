@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
 
-from shared.clock import clock_from_config
+from shared.config import Settings
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
@@ -66,28 +66,26 @@ class Store:
         }
 
 
-def build_store(config: dict, service: str, application_class, busy=None) -> Store:
+def build_store(config: Settings, service: str, application_class, busy=None) -> Store:
     """Prepare the storage and wire the Application, projections, relay and inbox.
     `busy()` tells the followers that workers are serving calls (see Follower)."""
-    settings = StoreSettings.from_config(config, service)
+    settings = StoreSettings.of(config, service)
     settings.prepare()
     lease = settings.lease()
     if settings.kind == "sqlite":
         lease.acquire_or_refuse()   # one process per SQLite store, before anything opens it
-    app = application_class(env=settings.event_store_env(), clock=clock_from_config(config))
+    app = application_class(env=settings.event_store_env(), clock=config.clock.clock())
     views = ViewStore(settings.view_store_env())
-    relay_cfg = config.get("RELAY") or {}
-    poll = float(relay_cfg.get("poll_seconds") or 1.0)
+    poll = config.relay_poll_seconds
     projections = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()), poll, busy=busy)
-    relay = Relay(service, app, views, BatchPublisher(config["AMQP_URI"]),
-                  batch_size=int(relay_cfg.get("batch_size") or 200), poll_seconds=poll, busy=busy,
-                  paused=relay_cfg.get("paused") is True)
+    relay = Relay(service, app, views, BatchPublisher(config.amqp_uri), batch_size=config.relay_batch_size,
+                  poll_seconds=poll, busy=busy, paused=config.relay_paused)
     for follower in (relay.follower, projections.follower):
         follower.leader = lease.is_leader
         app.on_commit(follower.wake)
     return Store(service=service, settings=settings, app=app, views=views, projections=projections, relay=relay,
                  inbox=Inbox(service, app, app.inbound_handlers()),
-                 retry_publisher=Publisher(config["AMQP_URI"]), lease=lease)
+                 retry_publisher=Publisher(config.amqp_uri), lease=lease)
 
 
 class EventStore(DependencyProvider):
@@ -96,8 +94,8 @@ class EventStore(DependencyProvider):
         self.store: Store | None = None
 
     def setup(self):
-        config = self.container.config
-        configure_logging(self.container.service_name, config.get("LOG_LEVEL") or "INFO")
+        config = Settings.of(self.container)
+        configure_logging(self.container.service_name, config.log_level)
         # nameko keeps its running workers in _worker_threads; followers let them finish first
         self.store = build_store(config, self.container.service_name, self.application_class,
                                  busy=lambda: bool(self.container._worker_threads))

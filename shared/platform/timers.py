@@ -1,6 +1,6 @@
 """A nameko timer whose interval comes from the service's configuration.
 
-    @timer_from_config("APPLICATION", "timer_seconds", default=60)
+    @timer_from_config("APPLICATION", default=60)
     def expire_terms(self): ...
 
 What is due is decided by the business clock, so an accelerated clock needs no faster timer to
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from nameko.timer import Timer
 
+from shared.config import Settings
+
 
 class ConfigTimer(Timer):
-    def __init__(self, section: str, key: str, default: float, **kwargs):
+    def __init__(self, section: str, key: str = "timer_seconds", default: float = 60.0, **kwargs):
         super().__init__(interval=default, **kwargs)
-        self.section, self.key = section, key
+        self.section = section   # the config section whose `timer_seconds` sets the interval
 
     def setup(self):
-        seconds = (self.container.config.get(self.section) or {}).get(self.key)
-        if seconds not in (None, ""):
-            self.interval = float(seconds)
+        self.interval = Settings.of(self.container).timer_seconds.get(self.section, self.interval)
         super().setup()
 
 

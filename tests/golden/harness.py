@@ -108,6 +108,7 @@ from shared.errors import NotYet                                       # noqa: E
 from shared.messaging.inbox import Outcome                             # noqa: E402
 from shared.messaging.topology import FOLLOWS                          # noqa: E402
 from shared.messaging.translate import envelopes_after                 # noqa: E402
+from shared.config import Settings                                     # noqa: E402
 from shared.platform.store import build_store                          # noqa: E402
 
 SERVICE_CLASSES = {"registration": (RegistrationService, RegistrationApplication),
@@ -125,7 +126,7 @@ def service_config(data_dir: str) -> dict:
 
 
 def open_store(config: dict, service: str, clock):
-    store = build_store(config, service, SERVICE_CLASSES[service][1])
+    store = build_store(Settings.from_mapping(config), service, SERVICE_CLASSES[service][1])
     store.app.clock = clock                 # every service reads business time from app.clock
     return store
 

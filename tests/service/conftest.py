@@ -1,5 +1,6 @@
 import pytest
 
+from shared.config import Settings
 from shared.platform.store import build_store
 
 TOKEN_KEY = "service-test-token-key-0123456789abcdef"
@@ -16,7 +17,7 @@ def store_for(tmp_path):
     built = []
 
     def build(service, application_class):
-        store = build_store(service_config(tmp_path), service, application_class)
+        store = build_store(Settings.from_mapping(service_config(tmp_path)), service, application_class)
         built.append(store)
         return store
     yield build

@@ -6,6 +6,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.registration.app import RegistrationApplication
+from services.registration.commands import RegisterUnit
 from services.registration.service import RegistrationService
 from shared.errors import ServiceError
 from shared.identity import Identity, issue_token, verify_token
@@ -60,7 +61,7 @@ def test_the_personal_data_stays_in_the_store_and_out_of_the_integration_event(r
 
 def test_an_unexpected_failure_becomes_an_internal_error_without_a_traceback(registration, monkeypatch):
     service = registration()
-    monkeypatch.setattr(registration.store.app, "register_unit", lambda details: 1 / 0)
+    monkeypatch.setitem(RegistrationApplication.command_handlers, RegisterUnit, lambda app, command, uow: 1 / 0)
     with pytest.raises(ServiceError) as caught:
         service.register_unit(command_id="cmd-00000003", **UNIT)
     assert caught.value.code == "internal_error" and "corr-1" in caught.value.message

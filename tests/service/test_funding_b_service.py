@@ -54,7 +54,7 @@ def funding(store_for):
     def service(actor="officer-1", role="officer", entrypoint="entitlements", unit_id=None):
         while store.projections.step():
             pass
-        return worker_factory(FundingService, store=store, config={},
+        return worker_factory(FundingService, store=store,
                               request=FakeRequest(issue_token(TOKEN_KEY, actor, role, unit_id), entrypoint))
     service.store = store
     return service

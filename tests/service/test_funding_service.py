@@ -13,10 +13,11 @@ from shared.errors import ServiceError
 from shared.identity import Identity, issue_token, verify_token
 from shared.messaging.inbox import Outcome
 from shared.platform.store import EventStore
+from shared.platform.timers import ConfigTimer
 
 from services.funding.app import FundingApplication
 from services.funding.domain import idempotency_key
-from services.funding.service import DeadlineTimer, FundingService
+from services.funding.service import FundingService
 from tests.service.conftest import TOKEN_KEY, service_config
 
 UNIT = "00000000-0000-4000-8000-0000000000aa"
@@ -62,11 +63,11 @@ def funding(store_for):
     store = store_for("funding", FundingApplication)
     store.app.clock = ManualClock(DECIDED_AT)
 
-    def service(actor="officer-1", role="officer", entrypoint="entitlements", unit_id=None, config=None):
+    def service(actor="officer-1", role="officer", entrypoint="entitlements", unit_id=None):
         store.projections.follower.wake = store.projections.step     # what the running follower does when woken
         while store.projections.step():
             pass
-        return worker_factory(FundingService, store=store, config=config or {},
+        return worker_factory(FundingService, store=store,
                               request=FakeRequest(issue_token(TOKEN_KEY, actor, role, unit_id), entrypoint))
     service.store = store
     return service
@@ -216,7 +217,7 @@ def call(container, entrypoint, token=None, **payload):
 def test_the_timer_and_the_rpcs_in_a_container(container):
     store = next(d for d in container.dependencies if isinstance(d, EventStore)).store
     assert isinstance(store.app.clock, ScaledClock)
-    timer = next(e for e in container.entrypoints if isinstance(e, DeadlineTimer))
+    timer = next(e for e in container.entrypoints if isinstance(e, ConfigTimer))
     assert timer.interval == 3600.0
     case_id = decide(store, award_fen=0, national=True)
     officer = issue_token(TOKEN_KEY, "officer-1", "officer")

@@ -5,18 +5,21 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.errors import NotYet, ServiceError
+from shared.errors import NotYet, Refused
 from shared.messaging.inbox import Inbox, Outcome
 from shared.messaging.topology import FOLLOWS
 from shared.messaging.translate import envelopes_after
 
 from services import samples
+from services.application import commands as filing
 from services.application.app import ApplicationApplication
 from services.funding.app import FundingApplication
 from services.funding.domain import idempotency_key
+from services.registration import commands as registering
 from services.registration.app import RegistrationApplication
+from services.review import commands as reviewing
 from services.review.app import ReviewApplication
-from tests.unit.unit_helpers import START, meta_for, unit_details, wire
+from tests.unit.unit_helpers import START, handled, unit_details, wire
 
 AWARD_FEN = 150_000_000
 
@@ -62,9 +65,8 @@ def cluster(make_app):
 
 def approved_unit(cluster) -> uuid.UUID:
     reg = cluster.registration
-    written = reg.execute(meta_for("contact-1", "unit_contact"), reg.register_unit(unit_details()))
-    unit_id = uuid.UUID(written.result["unit_id"])
-    reg.execute(meta_for("officer-1"), reg.audit_unit(unit_id, "approve", "材料齐全", None))
+    unit_id = uuid.UUID(handled(reg, registering.RegisterUnit(**unit_details()), "contact-1", "unit_contact")["unit_id"])
+    handled(reg, registering.AuditUnit(unit_id=unit_id, outcome="approve", reason="材料齐全"))
     cluster.settle()
     return unit_id
 
@@ -76,16 +78,17 @@ SUBMITTED = ["Filed", "RegistrationReferenced", "TalentDeclared", "DocumentsAtta
 
 def filed_case(cluster, unit_id) -> uuid.UUID:
     """Filed with the sample form and documents, and submitted."""
-    app, contact = cluster.application, meta_for("contact-1", "unit_contact", unit_id=str(unit_id))
-    written = app.execute(contact, app.file_case(unit_id, "A", "杰出人才申报", FORM, samples.case_documents()))
-    case_id = uuid.UUID(written.result["case_id"])
-    app.execute(contact, app.submit(case_id))
+    app, contact = cluster.application, ("contact-1", "unit_contact")
+    written = handled(app, filing.FileCase(unit_id=unit_id, programme="A", title="杰出人才申报", **FORM,
+                                           documents=samples.case_documents()), *contact, unit_id=str(unit_id))
+    case_id = uuid.UUID(written["case_id"])
+    handled(app, filing.Submit(case_id=case_id), *contact, unit_id=str(unit_id))
     cluster.settle()
     return case_id
 
 
 def audit(cluster, case_id) -> None:
-    cluster.review.execute(meta_for("officer-1"), cluster.review.approve_audit(case_id, "officer-1", "合规"))
+    handled(cluster.review, reviewing.ApproveAudit(case_id=case_id, reason="合规"))
     cluster.settle()
 
 
@@ -93,16 +96,16 @@ def ready_for_decision(cluster) -> uuid.UUID:
     case_id = filed_case(cluster, approved_unit(cluster))
     audit(cluster, case_id)
     app, review = cluster.application, cluster.review
-    app.execute(meta_for("officer-2"), app.record_paper_delivery(case_id, samples.paper_delivery()))
+    handled(app, filing.RecordPaperDelivery(case_id=case_id, delivery=samples.paper_delivery()), "officer-2")
     cluster.settle()
-    review.execute(meta_for("reviewer-1", "reviewer"), review.score(case_id, "reviewer-1", 90, "成果突出"))
+    handled(review, reviewing.Score(case_id=case_id, score=90, opinion="成果突出"), "reviewer-1", "reviewer")
     return case_id
 
 
 def decided_case(cluster, award_fen: int = AWARD_FEN) -> uuid.UUID:
     case_id = ready_for_decision(cluster)
-    cluster.review.execute(meta_for("decider-1", "decision_maker"),
-                           cluster.review.decide_award(case_id, "decider-1", award_fen, "评审通过"))
+    handled(cluster.review, reviewing.DecideAward(case_id=case_id, award_fen=award_fen, reason="评审通过"),
+            "decider-1", "decision_maker")
     return case_id
 
 
@@ -174,27 +177,27 @@ def test_a_zero_award_reaches_the_case_but_schedules_nothing(cluster):
 
 def test_a_case_cannot_be_filed_for_a_unit_still_pending(cluster):
     reg, app = cluster.registration, cluster.application
-    written = reg.execute(meta_for("contact-1", "unit_contact"), reg.register_unit(unit_details()))
-    unit_id = uuid.UUID(written.result["unit_id"])
+    unit_id = uuid.UUID(handled(reg, registering.RegisterUnit(**unit_details()), "contact-1", "unit_contact")["unit_id"])
     cluster.settle()
-    with pytest.raises(ServiceError) as caught:
-        app.execute(meta_for("contact-1", "unit_contact"), app.file_case(unit_id, "A", "杰出人才申报"))
-    assert caught.value.rule == "A.unit.approved"
-    reg.execute(meta_for("officer-1"), reg.audit_unit(unit_id, "return", "营业执照不清晰", None))
+
+    def file(unit):
+        with pytest.raises(Refused) as caught:
+            handled(app, filing.FileCase(unit_id=unit, programme="A", title="杰出人才申报"), "contact-1",
+                    "unit_contact", unit_id=str(unit))
+        return caught.value
+
+    assert file(unit_id).rule == "A.unit.approved"
+    handled(reg, registering.AuditUnit(unit_id=unit_id, outcome="return", reason="营业执照不清晰"))
     cluster.settle()
-    with pytest.raises(ServiceError) as caught:
-        app.execute(meta_for("contact-1", "unit_contact"), app.file_case(unit_id, "A", "杰出人才申报"))
-    assert caught.value.rule == "A.unit.approved"
-    with pytest.raises(ServiceError) as caught:
-        app.execute(meta_for("contact-1", "unit_contact"), app.file_case(uuid.uuid4(), "A", "杰出人才申报"))
-    assert caught.value.code == "not_found"
+    assert file(unit_id).rule == "A.unit.approved"
+    assert file(uuid.uuid4()).code == "not_found"
 
 
 def test_the_same_unit_cannot_register_twice(cluster):
     reg = cluster.registration
-    reg.execute(meta_for("contact-1", "unit_contact"), reg.register_unit(unit_details()))
-    with pytest.raises(ServiceError) as caught:
-        reg.execute(meta_for("contact-2", "unit_contact"), reg.register_unit(unit_details()))
+    handled(reg, registering.RegisterUnit(**unit_details()), "contact-1", "unit_contact")
+    with pytest.raises(Refused) as caught:
+        handled(reg, registering.RegisterUnit(**unit_details()), "contact-2", "unit_contact")
     assert (caught.value.code, caught.value.rule) == ("conflict", "registration.unique")
 
 

@@ -1,6 +1,11 @@
 from datetime import date, datetime, timedelta, timezone
 
-from shared.clock import BEIJING, ManualClock, ScaledClock, SystemClock, clock_from_config
+from shared.clock import BEIJING, ManualClock, ScaledClock, SystemClock
+from shared.config import Settings
+
+
+def clock_from_config(config):
+    return Settings.from_mapping(config).clock.clock()
 
 
 def test_manual_clock_advances_and_can_be_set():

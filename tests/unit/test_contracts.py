@@ -10,7 +10,7 @@ from shared.contracts import application, platform, registration, review
 from shared.contracts.base import LONG, SHORT, StrictSchema, WriteSchema, load, text
 from shared.contracts.envelope import SERVICES, event_id_for, load_envelope
 from shared.contracts.events import CURRENT_VERSION, PAYLOADS, current, payload_schema
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 
 class Sample(StrictSchema):
@@ -18,8 +18,8 @@ class Sample(StrictSchema):
     count = fields.Integer(strict=True, required=True)
 
 
-def refused(schema, payload) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refused(schema, payload) -> Refused:
+    with pytest.raises(Refused) as caught:
         load(schema, payload)
     assert caught.value.code == "validation_error"
     return caught.value
@@ -127,8 +127,8 @@ def unit_registered_envelope(**overrides) -> dict:
     }
 
 
-def envelope_refusal(body) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def envelope_refusal(body) -> Refused:
+    with pytest.raises(Refused) as caught:
         load_envelope(body)
     assert caught.value.code == "validation_error"
     return caught.value

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.application.delivery import Delivery, check_delivery
 
@@ -93,5 +93,5 @@ def test_every_finding_at_once_in_rule_order():
 
 @pytest.mark.parametrize("unit, talent", [("", TALENT), (UNIT, "  ")])
 def test_names_for_the_spine_must_be_given(unit, talent):
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         check_delivery(POLICY, COMPLIANT, unit, talent)

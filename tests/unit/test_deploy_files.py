@@ -29,6 +29,8 @@ import shlex
 import pytest
 import yaml
 
+from shared.config import Settings
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPOSE_FILE = os.path.join(REPO_ROOT, "docker-compose.yml")
 CONFIG_FILE = os.path.join(REPO_ROOT, "deploy", "config.yaml")
@@ -48,7 +50,12 @@ def _read(path):
 
 
 def _compose():
-    return yaml.safe_load(_read(COMPOSE_FILE))
+    # A plain SafeLoader of our own: with the nameko_yaml fixture active, SafeLoader would read
+    # compose's ${VAR:-default} with nameko's rules (`${CLOCK_START:-}` as the YAML "-", a list).
+    class ComposeLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers = {key: [r for r in value if r[0] != "!env_var"]
+                                   for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return yaml.load(_read(COMPOSE_FILE), Loader=ComposeLoader)
 
 
 def _app_service(name):
@@ -180,6 +187,10 @@ def test_config_loads_with_local_defaults(monkeypatch, nameko_yaml):
 
     assert config["AMQP_URI"].startswith("pyamqp://")
     assert config["STORE"]["kind"] == "sqlite"
+    settings = Settings.from_mapping(config)       # what every service reads at start-up
+    assert (settings.store_kind, settings.relay_paused, settings.inbox_max_attempts) == ("sqlite", False, 5)
+    assert settings.timer_seconds == {"APPLICATION": 60.0, "FUNDING": 60.0}
+    assert settings.rent_frequency_months is None and settings.clock.start is None
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -195,3 +206,5 @@ def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
     assert postgres["host"] == "postgres"
     assert isinstance(postgres["password"], str) and postgres["password"]
     assert isinstance(config["TOKEN"]["key"], str) and config["TOKEN"]["key"]
+    settings = Settings.from_mapping(config)
+    assert (settings.store_kind, settings.postgres.host, settings.postgres.port) == ("postgres", "postgres", 5432)

@@ -9,10 +9,9 @@ from services import samples
 from services.application.app import check_case_access
 from services.application.domain import Case, UnitStanding
 from shared import policy
-from shared.errors import NotYet, ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import NotYet, Refused
 from shared.identity import Identity
-from tests.unit.unit_helpers import START, meta_for
+from tests.unit.unit_helpers import START
 
 POLICY_A = policy.current("A")
 OPENS, CLOSES = date(2024, 9, 14), date(2024, 10, 20)       # 四(一)1, both days included
@@ -26,20 +25,18 @@ def ref(event_type: str) -> dict:
 
 
 def standing(status: str = "approved", unit_type: str = "enterprise") -> UnitStanding:
-    with acting(meta_for("system:application", "system")):
-        unit = UnitStanding(id=uuid.uuid4(), name=samples.UNIT_NAME, unit_type=unit_type)
-        if status == "approved":
-            unit.approved(source=APPROVAL)
-        elif status == "rejected":
-            unit.rejected(source=APPROVAL)
-        elif status == "returned":
-            unit.returned(source=APPROVAL)
+    unit = UnitStanding(id=uuid.uuid4(), name=samples.UNIT_NAME, unit_type=unit_type)
+    if status == "approved":
+        unit.approved(source=APPROVAL)
+    elif status == "rejected":
+        unit.rejected(source=APPROVAL)
+    elif status == "returned":
+        unit.returned(source=APPROVAL)
     return unit
 
 
 def file_case(unit=None, today=IN_WINDOW) -> Case:
-    with acting(meta_for("contact-1", "unit_contact")):
-        return Case.file(unit or standing(), "A", "杰出人才申报", POLICY_A, today)
+    return Case.file(unit or standing(), "A", "杰出人才申报", POLICY_A, today)
 
 
 def talent(**overrides) -> dict:
@@ -54,19 +51,17 @@ def claims() -> list[dict]:
 
 def ready_case(today=IN_WINDOW, **talent_overrides) -> Case:
     case = file_case(today=today)
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.declare_talent(talent(**talent_overrides), claims(), "outstanding")
-        case.attach(samples.case_documents(), replace=False)
+    case.declare_talent(talent(**talent_overrides), claims(), "outstanding")
+    case.attach(samples.case_documents(), replace=False)
     return case
 
 
 def submit(case, today=IN_WINDOW, unit_type="enterprise"):
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.submit(POLICY_A, unit_type, today)
+    case.submit(POLICY_A, unit_type, today)
 
 
 def rule_of(call, *args, **kwargs) -> str:
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     assert caught.value.code == "rule_violation"
     return caught.value.rule
@@ -84,20 +79,17 @@ def test_filing_records_the_filing_then_the_registration_it_relied_on():
 
 @pytest.mark.parametrize("status", ["pending", "rejected", "returned"])
 def test_only_an_approved_unit_may_file(status):
-    with acting(meta_for("contact-1", "unit_contact")):
-        with pytest.raises(ServiceError) as caught:
-            Case.file(standing(status), "A", "杰出人才申报", POLICY_A, IN_WINDOW)
+    with pytest.raises(Refused) as caught:
+        Case.file(standing(status), "A", "杰出人才申报", POLICY_A, IN_WINDOW)
     assert caught.value.rule == "A.unit.approved"
     assert "unit_id" in caught.value.fields
 
 
 def test_new_details_need_a_new_audit_before_filing():
     unit = standing()
-    with acting(meta_for("system:application", "system")):
-        unit.details_updated(name="新名称", unit_type="enterprise", source=APPROVAL)
+    unit.details_updated(name="新名称", unit_type="enterprise", source=APPROVAL)
     assert unit.status == "pending"
-    with acting(meta_for("contact-1", "unit_contact")):
-        assert rule_of(Case.file, unit, "A", "t", POLICY_A, IN_WINDOW) == "A.unit.approved"
+    assert rule_of(Case.file, unit, "A", "t", POLICY_A, IN_WINDOW) == "A.unit.approved"
 
 
 @pytest.mark.parametrize("today, open_", [(date(2024, 9, 13), False), (OPENS, True), (CLOSES, True),
@@ -106,8 +98,7 @@ def test_filing_is_open_from_the_first_to_the_last_day_of_the_window(today, open
     if open_:
         assert file_case(today=today).status == "draft"
     else:
-        with acting(meta_for("contact-1", "unit_contact")):
-            assert rule_of(Case.file, standing(), "A", "t", POLICY_A, today) == "A.call.window"
+        assert rule_of(Case.file, standing(), "A", "t", POLICY_A, today) == "A.call.window"
 
 
 def test_a_complete_eligible_case_is_submitted_with_its_assessment():
@@ -137,18 +128,16 @@ def test_age_60_on_the_reference_date_passes_and_61_is_refused(birth_date, eligi
 
 def test_an_officers_age_waiver_lets_an_older_talent_submit():
     case = ready_case(birth_date=date(1958, 1, 1))
-    with acting(meta_for("officer-1")):
-        case.record_age_waiver("officer-1", "急需紧缺人才")
+    case.record_age_waiver("officer-1", "急需紧缺人才")
     submit(case)
     assert case.collect_events()[-1].eligibility["age_waived"] is True
 
 
 def test_missing_mandatory_materials_are_named():
     case = file_case()
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.declare_talent(talent(), claims(), "outstanding")
-        case.attach([samples.document("identity_document")], replace=False)
-    with pytest.raises(ServiceError) as caught:
+    case.declare_talent(talent(), claims(), "outstanding")
+    case.attach([samples.document("identity_document")], replace=False)
+    with pytest.raises(Refused) as caught:
         submit(case)
     assert caught.value.rule == "A.materials.mandatory"
     assert "documents.work_contract" in caught.value.fields
@@ -164,12 +153,10 @@ def test_a_returned_case_is_corrected_and_resubmitted_until_the_deadline():
     case = ready_case()
     submit(case)
     deadline = date(2024, 10, 25)                  # after the window closed
-    with acting(meta_for("system:application", "system")):
-        case.record_return("补充材料", [{"item": "work_contract", "reason": "合同已过期"}], deadline,
-                           ref("review.case_review.AuditReturned"))
+    case.record_return("补充材料", [{"item": "work_contract", "reason": "合同已过期"}], deadline,
+                       ref("review.case_review.AuditReturned"))
     assert (case.status, case.correction_deadline) == ("returned", deadline)
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.attach([samples.document("work_contract", "renewed")], replace=True)
+    case.attach([samples.document("work_contract", "renewed")], replace=True)
     assert len(case.documents["work_contract"]) == 1
     assert rule_of(submit, case, today=date(2024, 10, 26)) == "A.correction.deadline"
     submit(case, today=deadline)
@@ -179,22 +166,19 @@ def test_a_returned_case_is_corrected_and_resubmitted_until_the_deadline():
 def test_nothing_is_edited_once_submitted():
     case = ready_case()
     submit(case)
-    with acting(meta_for("contact-1", "unit_contact")):
-        assert rule_of(case.attach, [samples.document("other")], False) == "A.case.editable"
-        assert rule_of(case.declare_talent, talent(), claims(), "outstanding") == "A.case.editable"
+    assert rule_of(case.attach, [samples.document("other")], False) == "A.case.editable"
+    assert rule_of(case.declare_talent, talent(), claims(), "outstanding") == "A.case.editable"
 
 
 def audited_case() -> Case:
     case = ready_case()
     submit(case)
-    with acting(meta_for("system:application", "system")):
-        case.record_audit("audit approved", ref("review.case_review.AuditApproved"))
+    case.record_audit("audit approved", ref("review.case_review.AuditApproved"))
     return case
 
 
 def deliver(case, **overrides):
-    with acting(meta_for("officer-2")):
-        case.record_paper_delivery(POLICY_A, samples.paper_delivery(**overrides), samples.UNIT_NAME, IN_WINDOW)
+    case.record_paper_delivery(POLICY_A, samples.paper_delivery(**overrides), samples.UNIT_NAME, IN_WINDOW)
 
 
 def test_paper_copies_only_after_the_audit_passed():
@@ -217,10 +201,9 @@ def test_a_noncompliant_delivery_is_recorded_with_what_is_wrong_and_can_be_corre
 def test_milestones_in_order_advance_the_status():
     case = audited_case()
     deliver(case)
-    with acting(meta_for("system:application", "system")):
-        case.record_decision("award decided", ref("review.case_review.AwardDecided"))
-        assert case.status == "award_decided"
-        case.record_disbursement("disbursement scheduled", ref("funding.case_funding.DisbursementScheduled"))
+    case.record_decision("award decided", ref("review.case_review.AwardDecided"))
+    assert case.status == "award_decided"
+    case.record_disbursement("disbursement scheduled", ref("funding.case_funding.DisbursementScheduled"))
     assert case.status == "disbursement_scheduled"
     assert case.milestones == ["registration", "submission", "audit", "paper", "decision", "disbursement"]
 
@@ -228,7 +211,7 @@ def test_milestones_in_order_advance_the_status():
 def test_a_decision_before_the_audit_is_not_yet():
     case = ready_case()
     submit(case)
-    with acting(meta_for("system:application", "system")), pytest.raises(NotYet):
+    with pytest.raises(NotYet):
         case.record_decision("award decided", ref("review.case_review.AwardDecided"))
     assert case.status == "submitted"
 
@@ -236,7 +219,7 @@ def test_a_decision_before_the_audit_is_not_yet():
 def test_a_disbursement_before_the_decision_is_not_yet():
     case = audited_case()
     version = case.version
-    with acting(meta_for("system:application", "system")), pytest.raises(NotYet):
+    with pytest.raises(NotYet):
         case.record_disbursement("disbursement scheduled", ref("funding.case_funding.DisbursementScheduled"))
     assert case.version == version
 
@@ -245,8 +228,7 @@ def test_every_stream_entry_points_at_its_cause():
     case = ready_case()
     submit(case)
     source = ref("review.case_review.AuditApproved")
-    with acting(meta_for("system:application", "system")):
-        case.record_audit("audit approved", source)
+    case.record_audit("audit approved", source)
     assert case.collect_events()[-1].source == source
 
 
@@ -260,7 +242,7 @@ def test_a_unit_contact_sees_only_their_own_units_cases():
     check_case_access(Identity("contact-1", "unit_contact", "unit-1"), doc)
     check_case_access(Identity("officer-1", "officer"), doc)
     for outsider in (Identity("contact-2", "unit_contact", "unit-2"), Identity("contact-3", "unit_contact")):
-        with pytest.raises(ServiceError) as caught:
+        with pytest.raises(Refused) as caught:
             check_case_access(outsider, doc)
         assert caught.value.code == "forbidden"
 
@@ -269,22 +251,19 @@ def test_awards_and_papers_are_attached_in_the_order_entered():
     """二(二)3: 获奖、专利、项目、标准、论文 须与系统填报顺序保持一致."""
     case = file_case()
     award = lambda entry: {**samples.document("awards", entry), "entry_id": entry}  # noqa: E731
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.declare_talent(talent(), claims(), "outstanding", entries={"awards": ["a1", "a2"]})
-        case.attach([*samples.case_documents(), award("a2"), award("a1")], replace=False)
-    with pytest.raises(ServiceError) as caught:
+    case.declare_talent(talent(), claims(), "outstanding", entries={"awards": ["a1", "a2"]})
+    case.attach([*samples.case_documents(), award("a2"), award("a1")], replace=False)
+    with pytest.raises(Refused) as caught:
         submit(case)
     assert caught.value.rule == "A.materials.order" and "documents.awards" in caught.value.fields
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.attach([award("a1"), award("a1"), award("a2")], replace=True)   # two pages evidence a1
+    case.attach([award("a1"), award("a1"), award("a2")], replace=True)   # two pages evidence a1
     submit(case)
     assert case.status == "submitted"
 
 
 def test_a_document_for_an_entry_never_entered_is_refused_at_submission():
     case = ready_case()
-    with acting(meta_for("contact-1", "unit_contact")):
-        case.attach([samples.document("papers")], replace=False)
-    with pytest.raises(ServiceError) as caught:
+    case.attach([samples.document("papers")], replace=False)
+    with pytest.raises(Refused) as caught:
         submit(case)
     assert caught.value.rule == "A.materials.order" and "documents.papers" in caught.value.fields

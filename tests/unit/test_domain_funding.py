@@ -2,22 +2,18 @@
 import uuid
 from datetime import date
 
-from shared.eventstore.meta import acting
 
 from services.funding.domain import CaseFunding, idempotency_key
-from tests.unit.unit_helpers import meta_for
 
 DUE = date(2024, 11, 1)
 
 
 def opened() -> CaseFunding:
-    with acting(meta_for("system:funding", "system")):
-        return CaseFunding(id=uuid.uuid4(), programme="A")
+    return CaseFunding(id=uuid.uuid4(), programme="A")
 
 
 def schedule(funding, amount):
-    with acting(meta_for("system:funding", "system")):
-        funding.schedule_award(amount, DUE, "A.award.cap", "changju-2024")
+    funding.schedule_award(amount, DUE, "A.award.cap", "changju-2024")
 
 
 def test_the_idempotency_key_names_case_obligation_and_period():

@@ -1,20 +1,21 @@
-"""Units and their registration audit: pure domain, no store."""
+"""Units and their registration audit: pure domain, no store (but for the audit's metadata)."""
+from uuid import UUID
+
 import pytest
 
 from services import samples
 from shared import policy
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 from shared.identity import Identity
 
-from services.registration.app import check_unit_access
+from services.registration import commands
+from services.registration.app import RegistrationApplication, check_unit_access
 from services.registration.domain import Unit, unit_id_for
-from tests.unit.unit_helpers import meta_for, unit_details
+from tests.unit.unit_helpers import handled, unit_details
 
 
 def register(credit_code="91110114MA01ABCD12") -> Unit:
-    with acting(meta_for("contact-1", "unit_contact")):
-        return Unit(id=unit_id_for(credit_code), **unit_details(credit_code))
+    return Unit(id=unit_id_for(credit_code), **unit_details(credit_code))
 
 
 def test_a_registered_unit_awaits_its_audit():
@@ -32,8 +33,7 @@ def test_unit_id_is_derived_from_the_credit_code():
 @pytest.mark.parametrize("outcome, status", [("approve", "approved"), ("reject", "rejected")])
 def test_an_audit_sets_the_status_and_keeps_the_reason(outcome, status):
     unit = register()
-    with acting(meta_for("officer-1")):
-        getattr(unit, outcome)("材料齐全")
+    getattr(unit, outcome)("材料齐全")
     assert (unit.status, unit.audit_reason) == (status, "材料齐全")
     assert unit.version == 2
 
@@ -42,21 +42,20 @@ def test_an_audit_sets_the_status_and_keeps_the_reason(outcome, status):
                                            ("reject", "approve"), ("reject", "reject")])
 def test_a_unit_is_audited_once(first, second):
     unit = register()
-    with acting(meta_for("officer-1")):
-        getattr(unit, first)("first")
-        with pytest.raises(ServiceError) as caught:
-            getattr(unit, second)("second")
+    getattr(unit, first)("first")
+    with pytest.raises(Refused) as caught:
+        getattr(unit, second)("second")
     assert caught.value.code == "rule_violation"
     assert caught.value.rule == "registration.audit.once"
     assert unit.audit_reason == "first"
     assert unit.version == 2
 
 
-def test_the_audit_event_records_who_audited():
-    unit = register()
-    with acting(meta_for("officer-9")):
-        unit.approve("ok")
-    approved = unit.collect_events()[-1]
+def test_the_audit_event_records_who_audited(make_app):
+    app = make_app(RegistrationApplication)
+    unit_id = UUID(handled(app, commands.RegisterUnit(**unit_details()), "contact-1", "unit_contact")["unit_id"])
+    handled(app, commands.AuditUnit(unit_id=unit_id, outcome="approve", reason="ok"), "officer-9")
+    approved = list(app.events.get(unit_id))[-1]
     assert approved.meta["actor"] == {"actor_id": "officer-9", "role": "officer", "unit_id": None}
 
 
@@ -64,7 +63,7 @@ def test_a_unit_contact_acts_on_their_own_unit_only():
     mine, theirs = unit_id_for("91110114MA01ABCD12"), unit_id_for("91110114MA01ABCD13")
     contact = Identity("contact-1", "unit_contact", str(mine))
     check_unit_access(contact, mine)
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         check_unit_access(contact, theirs)
     assert (caught.value.code, caught.value.rule) == ("forbidden", "roles.own_unit")
     check_unit_access(Identity("officer-1", "officer"), theirs)
@@ -75,12 +74,11 @@ POLICY_A = policy.current("A")
 
 def register_with(**overrides) -> Unit:
     details = unit_details(**overrides)
-    with acting(meta_for("contact-1", "unit_contact")):
-        return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
+    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
 
 
-def refusal(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refusal(call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     return caught.value
 
@@ -115,26 +113,20 @@ def test_an_enterprise_must_be_registered_in_changping(unit_type, refused):
 
 def test_a_returned_registration_is_corrected_then_audited_again():
     unit = register_with()
-    with acting(meta_for("officer-1")):
-        unit.return_for_correction("营业执照不清晰")
+    unit.return_for_correction("营业执照不清晰")
     assert (unit.status, unit.audit_reason) == ("returned", "营业执照不清晰")
     details = {k: v for k, v in unit_details(name="新名称").items() if k != "credit_code"}
-    with acting(meta_for("contact-1", "unit_contact")):
-        unit.update_details(details, POLICY_A)
+    unit.update_details(details, POLICY_A)
     assert (unit.status, unit.name) == ("pending", "新名称")
-    with acting(meta_for("officer-1")):
-        unit.approve("材料齐全")
-        assert refusal(unit.return_for_correction, "again").rule == "registration.audit.once"
+    unit.approve("材料齐全")
+    assert refusal(unit.return_for_correction, "again").rule == "registration.audit.once"
 
 
 def test_an_approved_unit_updating_its_details_for_a_new_call_needs_a_new_audit():
     unit = register_with()
     details = {k: v for k, v in unit_details().items() if k != "credit_code"}
-    with acting(meta_for("contact-1", "unit_contact")):
-        assert refusal(unit.update_details, details, POLICY_A).rule == "registration.update.audited"
-    with acting(meta_for("officer-1")):
-        unit.approve("ok")
-    with acting(meta_for("contact-1", "unit_contact")):
-        unit.update_details(details, POLICY_A)
+    assert refusal(unit.update_details, details, POLICY_A).rule == "registration.update.audited"
+    unit.approve("ok")
+    unit.update_details(details, POLICY_A)
     assert unit.status == "pending"
     assert type(unit.collect_events()[-1]).__name__ == "DetailsUpdated"

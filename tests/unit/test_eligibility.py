@@ -8,7 +8,7 @@ import pytest
 
 from shared import policy
 from shared.policy import category_cap_fen
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.application.eligibility import (
     AgeWaiver, CriterionClaim, Talent, age_on, assert_eligible, assess, award_money_allowed,
@@ -31,7 +31,7 @@ def check(assessment, rule, claim=None):
 
 
 def refused_rule(t=None, claims=(RECENT,), **kwargs) -> str:
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         assert_eligible(POLICY, t or talent(), claims, **kwargs)
     assert raised.value.code == "rule_violation"
     return raised.value.rule
@@ -86,13 +86,13 @@ def test_age_rule_a_recorded_waiver_lets_61_pass_and_the_assessment_shows_it():
 
 @pytest.mark.parametrize("decided_by, reason", [("", "urgent"), ("officer", "  ")])
 def test_age_rule_a_waiver_must_say_who_and_why(decided_by, reason):
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         AgeWaiver(decided_by, reason)
     assert raised.value.code == "validation_error"
 
 
 def test_age_rule_a_birth_after_the_reference_date_is_invalid():
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         assess(POLICY, talent(birth_date=date(2025, 1, 1)), [RECENT])
     assert raised.value.fields == {"birth_date": ["2025-01-01 is after 2024-10-20"]}
 
@@ -111,7 +111,7 @@ def test_months_worked_rule_six_pass_five_fail(months, passed):
 
 
 def test_months_worked_rule_more_than_twelve_is_invalid():
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         talent(months_worked_per_year=13)
 
 
@@ -160,7 +160,7 @@ def test_criterion_1_rank_must_be_given():
 
 
 def test_criterion_1_rank_below_one_is_invalid():
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         CriterionClaim("1", prize_level="national_first", rank=0)
 
 
@@ -224,14 +224,14 @@ def test_at_least_one_criterion_none_claimed_is_refused():
 
 def test_at_least_one_criterion_refusal_lists_every_failure_in_its_fields():
     old = CriterionClaim("3", achieved_on=date(2020, 1, 1))
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         assert_eligible(POLICY, talent(has_contract=False), [old])
     assert raised.value.rule == "A.talent.contract"
     assert set(raised.value.fields) == {"has_contract", "claims[0].achieved_on", "claims"}
 
 
 def test_an_unknown_criterion_is_invalid():
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         assess(POLICY, talent(), [CriterionClaim("6")])
     assert raised.value.code == "validation_error"
 
@@ -279,13 +279,13 @@ def test_award_top_up_is_the_difference_never_negative(cap, earlier, top_up):
 
 @pytest.mark.parametrize("cap, earlier", [(-1, 0), (100, -1), (1.5, 0), (True, 0)])
 def test_award_top_up_refuses_amounts_that_are_not_fen(cap, earlier):
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         award_top_up_fen(cap, earlier)
 
 
 def test_category_cap_comes_from_the_edition():
     assert category_cap_fen(POLICY, "outstanding") == 200_000_000
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         category_cap_fen(POLICY, "top")
     assert raised.value.rule == "A.category.award_cap"
 

@@ -10,16 +10,16 @@ import pytest
 
 from shared import policy
 from shared.contracts.envelope import load_envelope
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
 from shared.messaging.translate import envelopes_after
 
 from services.registration.app import EXPERTS, RegistrationApplication, pool_page
-from services.registration.domain import Expert, Unit, expert_id_for, unit_id_for
-from tests.unit.unit_helpers import meta_for, unit_details
+from services.registration.domain import Expert, expert_id_for, unit_id_for
+from services.registration import commands as registering
+from tests.unit.unit_helpers import handled, unit_details
 
 POLICY_B = policy.current("B")
 TODAY = date(2024, 10, 8)
@@ -35,19 +35,17 @@ def form(id_number=ID_NUMBER, **overrides) -> dict:
 
 def recommended(**overrides) -> Expert:
     details = form(**overrides)
-    with acting(meta_for("officer-1")):
-        return Expert.recommend(expert_id_for(details["id_number"]), details, POLICY_B)
+    return Expert.recommend(expert_id_for(details["id_number"]), details, POLICY_B)
 
 
-def refusal(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refusal(call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     return caught.value
 
 
 def as_officer(call, *args, **kwargs):
-    with acting(meta_for("officer-1")):
-        return call(*args, **kwargs)
+    return call(*args, **kwargs)
 
 
 # -- recommendation ------------------------------------------------------------------------------
@@ -158,48 +156,53 @@ def app(make_app):
     return make_app(RegistrationApplication)
 
 
-def run(app, action, actor="officer-1", role="officer", unit_id=None) -> dict:
-    return app.execute(meta_for(actor, role, unit_id=unit_id), action).result
+def run(app, command, actor="officer-1", role="officer", unit_id=None) -> dict:
+    return handled(app, command, actor, role, unit_id=unit_id)
+
+
+def recommend(form: dict) -> registering.RecommendExpert:
+    return registering.RecommendExpert(**form)
 
 
 def test_the_same_person_is_never_in_the_pool_twice(app):
-    run(app, app.recommend_expert(form()))
-    error = refusal(run, app, app.recommend_expert(form(id_number=ID_NUMBER.lower(), institution_name="北京大学")))
+    run(app, recommend(form()))
+    error = refusal(run, app, recommend(form(id_number=ID_NUMBER.lower(), institution_name="北京大学")))
     assert (error.code, error.rule) == ("conflict", "B.expert.unique")
 
 
 def approved_unit(app, unit_type="university", credit_code="12110000400000001A", name="中国农业大学") -> str:
     details = unit_details(credit_code, unit_type=unit_type, name=name)
-    unit_id = run(app, app.register_unit(details), "contact-1", "unit_contact")["unit_id"]
-    run(app, app.audit_unit(UUID(unit_id), "approve", "ok", None))
+    unit_id = run(app, registering.RegisterUnit(**details), "contact-1", "unit_contact")["unit_id"]
+    run(app, registering.AuditUnit(unit_id=UUID(unit_id), outcome="approve", reason="ok"))
     return unit_id
 
 
 @pytest.mark.parametrize("unit_type", ["university", "research_institute"])
 def test_an_approved_university_or_institute_recommends_for_itself(app, unit_type):
     unit_id = approved_unit(app, unit_type)
-    result = run(app, app.recommend_expert(form(), unit_id), "contact-1", "unit_contact", unit_id)
+    result = run(app, recommend(form()), "contact-1", "unit_contact", unit_id)
     expert = app.expert(result["expert_id"])
     assert (expert.status, expert.recommending_unit_id) == ("recommended", unit_id)
 
 
 def test_other_units_do_not_recommend(app):
     enterprise = approved_unit(app, "enterprise", "91110114MA01ABCD12")
-    assert refusal(run, app, app.recommend_expert(form(), enterprise)).rule == "B.expert.recommender"
-    pending = run(app, app.register_unit(unit_details("12110000400000002B", unit_type="university",
-                                                      name="中国农业大学")))["unit_id"]
-    assert refusal(run, app, app.recommend_expert(form(), pending)).rule == "B.expert.recommender"
+    contact = ("contact-1", "unit_contact")
+    assert refusal(run, app, recommend(form()), *contact, enterprise).rule == "B.expert.recommender"
+    pending = run(app, registering.RegisterUnit(**unit_details("12110000400000002B", unit_type="university",
+                                                               name="中国农业大学")))["unit_id"]
+    assert refusal(run, app, recommend(form()), *contact, pending).rule == "B.expert.recommender"
     university = approved_unit(app, "university", "12110000400000003C")
-    error = refusal(run, app, app.recommend_expert(form(institution_name="北京大学"), university))
+    error = refusal(run, app, recommend(form(institution_name="北京大学")), *contact, university)
     assert (error.rule, list(error.fields)) == ("B.expert.recommender", ["institution_name"])
 
 
 def test_integration_events_carry_no_personal_data(app):
-    expert_id = run(app, app.recommend_expert(form(work_years=1)))["expert_id"]
-    run(app, app.record_expert_waiver(expert_id, "core_ip", "核心知识产权", "officer-2", None))
+    expert_id = run(app, recommend(form(work_years=1)))["expert_id"]
+    run(app, registering.RecordExpertWaiver(expert_id=expert_id, waiver="core_ip", reason="核心知识产权"), "officer-2")
     app.clock.set(datetime(2024, 10, 1, 17, 30, tzinfo=timezone.utc))   # already the 2nd in Beijing
-    run(app, app.publish_expert(expert_id, None))
-    run(app, app.withdraw_expert(expert_id, "服务调整", None))
+    run(app, registering.PublishExpert(expert_id=expert_id))
+    run(app, registering.WithdrawExpert(expert_id=expert_id, reason="服务调整"))
     envelopes, _ = envelopes_after("registration", app, 0, 100)
     loaded = [load_envelope(json.loads(json.dumps(e))) for e in envelopes]
     assert [(e["type"], e["schema_version"]) for e in loaded] == [
@@ -232,10 +235,9 @@ def project(app, views) -> None:
 
 
 def publish(app, n: int, day: int = 1, **overrides) -> str:
-    expert_id = run(app, app.recommend_expert(form(id_number=f"1101011980010{n:05d}", name=f"专家{n}",
-                                                   **overrides)))["expert_id"]
+    expert_id = run(app, recommend(form(id_number=f"1101011980010{n:05d}", name=f"专家{n}", **overrides)))["expert_id"]
     app.clock.set(app.clock.now().replace(day=day))
-    run(app, app.publish_expert(expert_id, None))
+    run(app, registering.PublishExpert(expert_id=expert_id))
     return expert_id
 
 
@@ -250,7 +252,7 @@ def pool(app, views):
             institution_name="北京化工大学昌平校区")
     publish(app, 3, 1, fields=["先进能源", "先进制造"], expertise=["氢能"], institution_kind="national_or_beijing_institute",
             institution_name="中国科学院工程热物理研究所")
-    waiting = run(app, app.recommend_expert(form(id_number="110101198001019999", name="待发布")))["expert_id"]
+    waiting = run(app, recommend(form(id_number="110101198001019999", name="待发布")))["expert_id"]
     project(app, views)
     return {"waiting": waiting}
 
@@ -290,7 +292,7 @@ def test_the_pool_pages(views, pool):
 
 def test_a_withdrawn_expert_leaves_the_pool_and_candidates_are_listed_for_officers(app, views, pool):
     gone = pool_page(views, keyword="氢能")["items"][0]["expert_id"]
-    run(app, app.withdraw_expert(gone, "派出单位召回", None))
+    run(app, registering.WithdrawExpert(expert_id=gone, reason="派出单位召回"))
     project(app, views)
     assert names(pool_page(views)) == ["专家2", "专家1"]
     assert pool_page(views, field="先进能源")["total"] == 0
@@ -301,7 +303,7 @@ def test_a_withdrawn_expert_leaves_the_pool_and_candidates_are_listed_for_office
 
 
 def test_the_pool_rebuilds_identically(app, views, pool):
-    run(app, app.withdraw_expert(pool_page(views)["items"][0]["expert_id"], "调整", None))
+    run(app, registering.WithdrawExpert(expert_id=pool_page(views)["items"][0]["expert_id"], reason="调整"))
     project(app, views)
     before = (pool_page(views, limit=200), views.find("expert_pool", None, limit=1000))
     runner = ProjectionRunner(app, views, app.projections())

@@ -9,7 +9,7 @@ import pytest
 from shared.clock import BEIJING
 from shared.contracts.envelope import event_id_for
 from shared.contracts.funding_events import FUNDING_PAYLOADS
-from shared.errors import ServiceError
+from shared.errors import Refused
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
@@ -17,6 +17,7 @@ from shared.identity import Identity
 from shared.messaging.inbox import Inbox, Outcome
 from shared.messaging.translate import envelopes_after
 
+from services.funding import commands
 from services.funding.app import DISBURSEMENTS, FUNDING_CASES, FundingApplication
 from services.funding.domain import idempotency_key
 from tests.unit.unit_helpers import meta_for, wire
@@ -85,9 +86,16 @@ def published(app) -> list[dict]:
     return [wire(e) for e in envelopes]
 
 
-def run(app, identity, action_factory, *args, **kwargs):
-    return app.execute(meta_for(identity.actor_id, identity.role, unit_id=identity.unit_id,
-                                at=app.clock.now()), action_factory(identity, *args, **kwargs)).result
+def run(app, identity, command):
+    """The command's result, handled as that actor at the business clock's time."""
+    return app.handle(command, meta_for(identity.actor_id, identity.role, unit_id=identity.unit_id,
+                                        at=app.clock.now())).result
+
+
+def report(key: str, outcome: str, office_reference: str, attempt: int = 1, **more):
+    """The funding office's report on a payment."""
+    return commands.ReportPayment(idempotency_key=key, attempt=attempt, outcome=outcome,
+                                  office_reference=office_reference, **more)
 
 
 def view(app):
@@ -135,10 +143,11 @@ def test_a_redelivered_decision_changes_nothing(funding):
 
 def test_a_unit_contact_chooses_housing_for_their_own_units_case_only(funding):
     case_id = decided_case(funding)
-    with pytest.raises(ServiceError) as caught:
-        run(funding, OTHER_CONTACT, funding.choose_housing, case_id, "flat")
+    with pytest.raises(Refused) as caught:
+        run(funding, OTHER_CONTACT, commands.ChooseHousing(case_id=case_id, choice="flat"))
     assert caught.value.rule == "roles.own_unit"
-    result = run(funding, CONTACT, funding.choose_housing, case_id, "rent_subsidy", 1_600_000, date(2025, 1, 1))
+    result = run(funding, CONTACT, commands.ChooseHousing(case_id=case_id, choice="rent_subsidy",
+                                                          monthly_rent_fen=1_600_000, starts_on=date(2025, 1, 1)))
     assert result["housing"]["monthly_rent_fen"] == 1_600_000
     assert result["scheduled"] == [idempotency_key(case_id, "award", "once"),
                                    idempotency_key(case_id, "rent_subsidy", "2025-01")]
@@ -148,7 +157,8 @@ def test_a_unit_contact_chooses_housing_for_their_own_units_case_only(funding):
 
 def test_the_timer_releases_due_instalments_and_fires_missed_deadlines_once(funding, clock):
     case_id = decided_case(funding)
-    run(funding, OFFICER, funding.choose_housing, case_id, "rent_subsidy", 1_000_000, date(2025, 1, 1))
+    run(funding, OFFICER, commands.ChooseHousing(case_id=case_id, choice="rent_subsidy",
+                                                 monthly_rent_fen=1_000_000, starts_on=date(2025, 1, 1)))
     other = decided_case(funding, award_fen=0, national=True)
     views = view(funding)
     clock.set(datetime(2025, 3, 1, 0, 5, tzinfo=BEIJING))
@@ -178,23 +188,26 @@ def test_the_timer_releases_due_instalments_and_fires_missed_deadlines_once(fund
 def test_a_whole_case_publishes_every_funding_event_type_under_its_contract(funding, clock):
     rent_case = decided_case(funding)
     award_key = idempotency_key(rent_case, "award", "once")
-    run(funding, OFFICER, funding.choose_housing, rent_case, "rent_subsidy", 1_000_000, date(2025, 1, 1))
-    run(funding, OFFICE, funding.report_payment, award_key, 1, "failed", "bank-1", None, "wrong account")
-    run(funding, OFFICE, funding.retry_disbursement, award_key, "account corrected")
-    run(funding, OFFICE, funding.report_payment, award_key, 2, "paid", "bank-2")
+    run(funding, OFFICER, commands.ChooseHousing(case_id=rent_case, choice="rent_subsidy",
+                                                 monthly_rent_fen=1_000_000, starts_on=date(2025, 1, 1)))
+    run(funding, OFFICE, commands.ReportPayment(idempotency_key=award_key, attempt=1, outcome="failed",
+                                                office_reference="bank-1", reason="wrong account"))
+    run(funding, OFFICE, commands.RetryDisbursement(idempotency_key=award_key, reason="account corrected"))
+    run(funding, OFFICE, commands.ReportPayment(idempotency_key=award_key, attempt=2, outcome="paid",
+                                                office_reference="bank-2"))
     clock.set(datetime(2025, 3, 1, 9, tzinfo=BEIJING))
     funding.fire_due([rent_case])
     for period in ("2025-01", "2025-02"):
-        run(funding, OFFICE, funding.report_payment, idempotency_key(rent_case, "rent_subsidy", period), 1, "paid",
-            f"bank-{period}")
+        run(funding, OFFICE, report(idempotency_key(rent_case, "rent_subsidy", period), "paid", f"bank-{period}"))
     clock.set(datetime(2025, 3, 10, 9, tzinfo=BEIJING))
-    ended = run(funding, OFFICER, funding.end_early, rent_case, date(2025, 2, 14), "left Changping")
+    ended = run(funding, OFFICER, commands.EndEarly(case_id=rent_case, ended_on=date(2025, 2, 14),
+                                                    reason="left Changping"))
     assert ended["recovered_fen"] == 500_000
-    run(funding, OFFICE, funding.report_payment, idempotency_key(rent_case, "rent_subsidy", "2025-02"), 1,
-        "returned", "bank-r")
+    run(funding, OFFICE, report(idempotency_key(rent_case, "rent_subsidy", "2025-02"), "returned", "bank-r"))
     service_case = decided_case(funding, award_fen=0, national=True)
-    claimed = run(funding, CONTACT, funding.claim_service_money, service_case, date(2025, 3, 1), 2_000_000,
-                  "training", "invoice-1")
+    claimed = run(funding, CONTACT, commands.ClaimServiceMoney(case_id=service_case, spent_on=date(2025, 3, 1),
+                                                               amount_fen=2_000_000, purpose="training",
+                                                                   document_ref="invoice-1"))
     assert claimed["approved_fen"] == 2_000_000
     clock.set(datetime(2028, 1, 2, tzinfo=BEIJING))
     funding.fire_due([service_case])
@@ -225,7 +238,8 @@ def test_a_whole_case_publishes_every_funding_event_type_under_its_contract(fund
 
 def test_a_rebuilt_read_model_is_the_same(funding):
     case_id = decided_case(funding)
-    run(funding, OFFICER, funding.choose_housing, case_id, "rent_subsidy", 1_000_000, date(2025, 1, 1))
+    run(funding, OFFICER, commands.ChooseHousing(case_id=case_id, choice="rent_subsidy",
+                                                 monthly_rent_fen=1_000_000, starts_on=date(2025, 1, 1)))
     views = view(funding)
     before = (views.get(FUNDING_CASES, str(case_id)), views.find(DISBURSEMENTS, order_by="due_on"))
     for name in ("funding_cases", "disbursements"):

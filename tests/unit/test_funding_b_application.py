@@ -2,21 +2,22 @@
 events through the inbox, the working group's decisions as actors, the read models, the timer over
 a whole term, and every event it publishes checked against its contract. No broker."""
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
 from shared.clock import BEIJING
 from shared.contracts.envelope import event_id_for
 from shared.contracts.funding_events import FUNDING_PAYLOADS
-from shared.errors import ServiceError
+from shared.errors import Refused
 from shared.identity import Identity
 from shared.messaging.inbox import Outcome
 
+from services.funding import commands
 from services.funding.app import DISBURSEMENTS, FUNDING_CASES
 from services.funding.ledger import idempotency_key
 from services.funding.placement import PlacementFunding
-from tests.unit.test_funding_application import deliver, funding, published, run, view  # noqa: F401 (fixture)
+from tests.unit.test_funding_application import deliver, funding, published, report, run, view  # noqa: F401 (fixture)
 from tests.unit.unit_helpers import wire
 
 COMPANY = "00000000-0000-4000-8000-0000000000c1"
@@ -117,13 +118,12 @@ def test_an_early_end_mid_month_stops_the_subsidy_and_claims_back_what_was_paid_
     clock.set(datetime(2025, 7, 1, 9, tzinfo=BEIJING))
     placements.fire_due([case_id])
     for period in ("2025-03", "2025-04", "2025-05"):
-        run(placements, OFFICE, placements.report_payment, idempotency_key(case_id, "living_subsidy", period), 1,
-            "paid", f"bank-{period}")
+        run(placements, OFFICE, report(idempotency_key(case_id, "living_subsidy", period), "paid", f"bank-{period}"))
     assert deliver(placements, placement_event(case_id, "TerminatedEarly", {
         "ended_on": "2025-05-01", "reason": "the expert went back"}, 3)) == [Outcome.APPLIED]
-    funding = placements.funding(case_id)
-    assert funding.recovered_fen() == (200_000 - round(200_000 * 17 / 30)) + 200_000
-    assert funding.next_due_on() is None
+    placement = placements.funding(case_id)
+    assert placement.recovered_fen() == (200_000 - round(200_000 * 17 / 30)) + 200_000
+    assert placement.next_due_on() is None
     doc = view(placements).get(FUNDING_CASES, str(case_id))
     assert doc["ended"]["ended_on"] == "2025-05-01" and doc["next_due_on"] is None
     assert {e["code"]: e["status"] for e in doc["entitlements"]}["public_rental_housing"] == "ended"
@@ -137,33 +137,37 @@ def test_an_early_end_mid_month_stops_the_subsidy_and_claims_back_what_was_paid_
 def test_a_whole_placement_publishes_every_programme_b_event_type_under_its_contract(placements, clock):
     case_id = placed(placements)
     project_key = idempotency_key(case_id, "project_subsidy", "once")
-    run(placements, OFFICE, placements.report_payment, project_key, 1, "failed", "bank-1", None, "wrong account")
-    run(placements, OFFICE, placements.retry_disbursement, project_key, "account corrected")
-    run(placements, OFFICE, placements.report_payment, project_key, 2, "paid", "bank-2")
+    run(placements, OFFICE, commands.ReportPayment(idempotency_key=project_key, attempt=1, outcome="failed",
+                                                   office_reference="bank-1", reason="wrong account"))
+    run(placements, OFFICE, commands.RetryDisbursement(idempotency_key=project_key, reason="account corrected"))
+    run(placements, OFFICE, commands.ReportPayment(idempotency_key=project_key, attempt=2, outcome="paid",
+                                                   office_reference="bank-2"))
     deliver(placements, placement_event(case_id, "TermExtended", {
         "previous_ends_on": "2027-03-15", "ends_on": "2027-04-15", "reason": "重大项目突破"}, 3))
     clock.set(datetime(2027, 4, 20, 9, tzinfo=BEIJING))
     placements.fire_due([case_id])
     deliver(placements, placement_event(case_id, "TermExpired", {"ends_on": "2027-04-15"}, 4))
     deliver(placements, placement_event(case_id, "EvaluationRecorded", {"opinion": "优秀", "rating": "优秀"}, 5))
-    prize = run(placements, DECIDER, placements.award_prize, case_id, "second", 2027, "成果突出")
+    prize = run(placements, DECIDER, commands.AwardPrize(case_id=case_id, level="second", year=2027, reason="成果突出"))
     assert prize["amount_fen"] == 10_000_000
-    granted = run(placements, DECIDER, placements.grant_breakthrough_subsidy, case_id, 2_000_000_000, "产业化")
+    granted = run(placements, DECIDER, commands.GrantBreakthroughSubsidy(case_id=case_id,
+                                                                         investment_fen=2_000_000_000,
+                                                                             reason="产业化"))
     assert granted["amount_fen"] == 500_000_000
-    with pytest.raises(ServiceError) as caught:
-        run(placements, DECIDER, placements.report_payment, granted["idempotency_key"], 1, "paid", "bank-x")
+    with pytest.raises(Refused) as caught:
+        run(placements, DECIDER, commands.ReportPayment(idempotency_key=granted["idempotency_key"], attempt=1,
+                                                        outcome="paid", office_reference="bank-x"))
     assert caught.value.rule == "separation_of_duties.decide_release"
-    run(placements, OFFICE, placements.report_payment, granted["idempotency_key"], 1, "returned", "bank-3")
+    run(placements, OFFICE, commands.ReportPayment(idempotency_key=granted["idempotency_key"], attempt=1,
+                                                   outcome="returned", office_reference="bank-3"))
 
     ended = placed(placements, expert="00000000-0000-4000-8000-0000000000e2", starts_on="2027-03-01",
                    ends_on="2029-03-01")
     clock.set(datetime(2027, 6, 1, 9, tzinfo=BEIJING))
     placements.fire_due([ended])
-    run(placements, OFFICE, placements.report_payment, idempotency_key(ended, "living_subsidy", "2027-03"), 1,
-        "paid", "bank-4")
+    run(placements, OFFICE, report(idempotency_key(ended, "living_subsidy", "2027-03"), "paid", "bank-4"))
     deliver(placements, placement_event(ended, "TerminatedEarly", {"ended_on": "2027-03-20", "reason": "left"}, 3))
-    run(placements, OFFICE, placements.report_payment, idempotency_key(ended, "living_subsidy", "2027-03"), 1,
-        "returned", "bank-5")
+    run(placements, OFFICE, report(idempotency_key(ended, "living_subsidy", "2027-03"), "returned", "bank-5"))
 
     types = {(e["type"], e["schema_version"]) for e in published(placements)}   # each validated by wire()
     current = {(t, max(v for t2, v in FUNDING_PAYLOADS if t2 == t)) for t, _ in FUNDING_PAYLOADS
@@ -178,8 +182,8 @@ def test_a_whole_placement_publishes_every_programme_b_event_type_under_its_cont
 
 def test_programme_a_commands_refuse_a_placement_and_b_commands_a_case(placements):
     case_id = placed(placements)
-    with pytest.raises(ServiceError) as caught:
-        run(placements, Identity("officer-1", "officer"), placements.choose_housing, case_id, "flat")
+    with pytest.raises(Refused) as caught:
+        run(placements, Identity("officer-1", "officer"), commands.ChooseHousing(case_id=case_id, choice="flat"))
     assert caught.value.rule == "funding.programme"
 
 

@@ -3,20 +3,17 @@ project subsidy ≤ its cap by kind, living subsidy ≤ 2,000 yuan × the months
 breakthrough ≤ 5,000,000 yuan — and no key is ever paid twice at once. Arbitrary operations, in any
 order, refused or not."""
 import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 
 from shared.calendar import add_months
 from services.funding.ledger import PAID
 from services.funding.placement import PlacementFunding
 from services.funding.placement_money import term_months
-from tests.unit.unit_helpers import meta_for
 
 EDITION = "vice-president-2.0"
 MONTHLY, PRIZE_MAX, BREAKTHROUGH_CAP = 200_000, 20_000_000, 500_000_000
@@ -38,12 +35,6 @@ ops = st.lists(st.one_of(
 ), max_size=40)
 
 
-@contextmanager
-def acting_as(actor: str = "system:funding", role: str = "system"):
-    with acting(meta_for(actor, role)):
-        yield
-
-
 def apply(funding: PlacementFunding, op, today: date) -> date:
     kind, *args = op
     keys = sorted(funding.disbursements)
@@ -51,35 +42,31 @@ def apply(funding: PlacementFunding, op, today: date) -> date:
     try:
         if kind == "advance":
             return today + timedelta(days=args[0])
-        with acting_as():
-            if kind == "tick":
-                funding.tick(today)
-            elif kind == "extend":
-                funding.extend(funding.term_ends_on + timedelta(days=args[0]), "breakthrough", today)
-            elif kind == "end":
-                funding.end_early(starts + timedelta(days=args[0]), "left", today)
-            elif kind == "expire":
-                funding.expire(funding.term_ends_on + timedelta(days=args[0]), today)
+        if kind == "tick":
+            funding.tick(today)
+        elif kind == "extend":
+            funding.extend(funding.term_ends_on + timedelta(days=args[0]), "breakthrough", today)
+        elif kind == "end":
+            funding.end_early(starts + timedelta(days=args[0]), "left", today)
+        elif kind == "expire":
+            funding.expire(funding.term_ends_on + timedelta(days=args[0]), today)
         if kind == "prize":
-            with acting_as(DECIDER, "decision_maker"):
-                funding.award_prize(DECIDER, args[0], args[1], "selected", today)
+            funding.award_prize(DECIDER, args[0], args[1], "selected", today)
         elif kind == "breakthrough":
-            with acting_as(DECIDER, "decision_maker"):
-                funding.grant_breakthrough(DECIDER, args[0], "investment", today)
+            funding.grant_breakthrough(DECIDER, args[0], "investment", today)
         elif kind in ("report", "pay_all", "retry") and keys:
-            with acting_as(OFFICE, "funding_officer"):
-                if kind == "pay_all":
-                    for key in keys:
-                        d = funding.disbursements[key]
-                        if d.pending:
-                            funding.report_payment(OFFICE, key, d.attempt, "paid", "bank", today, today)
-                elif kind == "report":
-                    key = keys[args[0] % len(keys)]
-                    funding.report_payment(OFFICE, key, funding.disbursements[key].attempt, args[1], "bank", today,
-                                           today)
-                else:
-                    funding.retry(OFFICE, keys[args[0] % len(keys)], "again", today)
-    except ServiceError:
+            if kind == "pay_all":
+                for key in keys:
+                    d = funding.disbursements[key]
+                    if d.pending:
+                        funding.report_payment(OFFICE, key, d.attempt, "paid", "bank", today, today)
+            elif kind == "report":
+                key = keys[args[0] % len(keys)]
+                funding.report_payment(OFFICE, key, funding.disbursements[key].attempt, args[1], "bank", today,
+                                       today)
+            else:
+                funding.retry(OFFICE, keys[args[0] % len(keys)], "again", today)
+    except Refused:
         pass          # a refusal changes nothing
     return today
 
@@ -91,17 +78,15 @@ def apply(funding: PlacementFunding, op, today: date) -> date:
 def test_no_sequence_of_operations_pays_more_than_the_caps(kind, funds, start_offset, term_days, operations):
     starts = date(2025, 1, 1) + timedelta(days=start_offset)
     ends = starts + timedelta(days=term_days)
-    with acting_as():
-        funding = PlacementFunding(id=uuid.uuid4(), unit_id=uuid.uuid4(), expert_id=uuid.uuid4(),
-                                   cooperation_id=None, kind=kind, project_funds_fen=funds, policy_edition=EDITION)
-        funding.appoint({"unit_id": funding.unit_id, "expert_id": funding.expert_id, "starts_on": starts,
-                         "ends_on": ends, "kind": kind, "project_funds_fen": funds, "policy_edition": EDITION,
-                         "appointed_by": "system:application", "appointment_event_id": uuid.uuid4()}, starts)
+    funding = PlacementFunding(id=uuid.uuid4(), unit_id=uuid.uuid4(), expert_id=uuid.uuid4(),
+                               cooperation_id=None, kind=kind, project_funds_fen=funds, policy_edition=EDITION)
+    funding.appoint({"unit_id": funding.unit_id, "expert_id": funding.expert_id, "starts_on": starts,
+                     "ends_on": ends, "kind": kind, "project_funds_fen": funds, "policy_edition": EDITION,
+                     "appointed_by": "system:application", "appointment_event_id": uuid.uuid4()}, starts)
     today = starts
     for op in operations:
         today = apply(funding, op, today)
-    with acting_as():
-        funding.tick(today + timedelta(days=2000))        # whatever remains of the term, released
+    funding.tick(today + timedelta(days=2000))        # whatever remains of the term, released
 
     def live(obligation):
         """What is owed or paid (not cancelled), net of what was claimed back."""

@@ -1,30 +1,21 @@
 """Programme B's PlacementFunding aggregate, every rule at its edges. Pure domain: no store, no broker."""
 import uuid
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 
 from services.funding.ledger import idempotency_key
 from services.funding.placement import ExpertSubsidisedTerms, PlacementFunding
 from services.funding.placement_money import living_months
 from shared import policy as policies
-from tests.unit.unit_helpers import meta_for
 
 EDITION = "vice-president-2.0"
 UNIT = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 EXPERT = uuid.UUID("00000000-0000-4000-8000-0000000000e1")
 STARTS, ENDS = date(2025, 3, 15), date(2027, 3, 15)       # a 2-year term starting mid-month
 DECIDER, OFFICE = "wg-1", "fo-1"
-
-
-@contextmanager
-def system():
-    with acting(meta_for("system:funding", "system")):
-        yield
 
 
 def appointment(**overrides) -> dict:
@@ -35,11 +26,10 @@ def appointment(**overrides) -> dict:
 
 def appointed(today: date = STARTS, **overrides) -> PlacementFunding:
     a = appointment(**overrides)
-    with system():
-        funding = PlacementFunding(id=uuid.uuid4(), unit_id=a["unit_id"], expert_id=a["expert_id"],
-                                   cooperation_id=uuid.uuid4(), kind=a["kind"],
-                                   project_funds_fen=a["project_funds_fen"], policy_edition=EDITION)
-        funding.appoint(a, today)
+    funding = PlacementFunding(id=uuid.uuid4(), unit_id=a["unit_id"], expert_id=a["expert_id"],
+                               cooperation_id=uuid.uuid4(), kind=a["kind"],
+                               project_funds_fen=a["project_funds_fen"], policy_edition=EDITION)
+    funding.appoint(a, today)
     return funding
 
 
@@ -53,13 +43,12 @@ def living_fen(funding) -> int:
 
 
 def pay(funding, obligation: str, period: str, actor: str = OFFICE, today: date = date(2030, 1, 1)):
-    with acting(meta_for(actor, "funding_officer")):
-        return funding.report_payment(actor, idempotency_key(funding.id, obligation, period), 1, "paid",
-                                      f"bank-{period}", today, today)
+    return funding.report_payment(actor, idempotency_key(funding.id, obligation, period), 1, "paid",
+                                  f"bank-{period}", today, today)
 
 
-def refused(rule: str, call, *args, **kwargs) -> ServiceError:
-    with system(), pytest.raises(ServiceError) as caught:
+def refused(rule: str, call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     assert caught.value.rule == rule, caught.value.message
     return caught.value
@@ -110,10 +99,9 @@ def test_the_appointment_records_every_entitlement_with_its_computation():
 
 
 def test_a_second_placement_of_the_expert_in_an_overlapping_term_gets_no_project_subsidy():
-    with system():
-        terms = ExpertSubsidisedTerms(id=ExpertSubsidisedTerms.id_for(EXPERT), expert_id=str(EXPERT))
-        first = uuid.uuid4()
-        terms.claim(placement_id=str(first), starts_on=STARTS, ends_on=ENDS)
+    terms = ExpertSubsidisedTerms(id=ExpertSubsidisedTerms.id_for(EXPERT), expert_id=str(EXPERT))
+    first = uuid.uuid4()
+    terms.claim(placement_id=str(first), starts_on=STARTS, ends_on=ENDS)
     assert terms.holder(first, STARTS, ENDS) is None                          # its own claim
     assert terms.holder(uuid.uuid4(), date(2027, 3, 14), date(2029, 3, 14)) == str(first)
     assert terms.holder(uuid.uuid4(), ENDS, date(2029, 3, 15)) is None          # the next term
@@ -127,13 +115,12 @@ def test_a_second_placement_of_the_expert_in_an_overlapping_term_gets_no_project
 # -- 2. the living subsidy -------------------------------------------------------------------------------
 def test_a_full_two_year_term_starting_mid_month_pays_24_months_in_arrears_once_each():
     funding = appointed()
-    with system():
-        assert funding.tick(date(2025, 4, 14)) == 0                  # month 1 runs to 14 April
-        assert funding.tick(date(2025, 4, 15)) == 1
-        assert funding.tick(date(2025, 4, 15)) == 0                  # twice: nothing more
-        assert funding.next_due_on() == date(2025, 5, 15)
-        assert funding.tick(date(2030, 1, 1)) == 23                  # after downtime: every missed month, once
-        assert funding.tick(date(2030, 1, 1)) == 0
+    assert funding.tick(date(2025, 4, 14)) == 0                  # month 1 runs to 14 April
+    assert funding.tick(date(2025, 4, 15)) == 1
+    assert funding.tick(date(2025, 4, 15)) == 0                  # twice: nothing more
+    assert funding.next_due_on() == date(2025, 5, 15)
+    assert funding.tick(date(2030, 1, 1)) == 23                  # after downtime: every missed month, once
+    assert funding.tick(date(2030, 1, 1)) == 0
     months = living(funding)
     assert len(months) == 24 and set(months.values()) == {(200_000, "scheduled")}
     assert living_fen(funding) == 24 * 200_000
@@ -153,11 +140,10 @@ def test_a_month_anchored_on_the_31st_does_not_drift():
 
 def test_an_extension_extends_the_schedule_to_the_new_end_with_a_part_month_pro_rata():
     funding = appointed()
-    with system():
-        funding.tick(date(2026, 1, 1))
-        funding.extend(date(2027, 9, 30), "重大项目突破", date(2026, 1, 1))
-        refused("B.term.extension_later", funding.extend, date(2027, 9, 30), "again", date(2026, 1, 2))
-        funding.tick(date(2030, 1, 1))
+    funding.tick(date(2026, 1, 1))
+    funding.extend(date(2027, 9, 30), "重大项目突破", date(2026, 1, 1))
+    refused("B.term.extension_later", funding.extend, date(2027, 9, 30), "again", date(2026, 1, 2))
+    funding.tick(date(2030, 1, 1))
     months = living(funding)
     assert len(months) == 31
     assert months["2027-09"] == (100_000, "scheduled")              # 15 of 30 days (15–29 September)
@@ -166,23 +152,21 @@ def test_an_extension_extends_the_schedule_to_the_new_end_with_a_part_month_pro_
 
 def test_an_extension_after_a_part_month_was_released_tops_it_up():
     funding = appointed(ends_on=date(2027, 3, 31))                   # the last month covers 16 of 31 days
-    with system():
-        funding.tick(date(2027, 3, 31))
-        assert living(funding)["2027-03"] == (103_226, "scheduled")  # 2,000 × 16/31 = 1,032.258… half-up
-        funding.extend(date(2027, 4, 15), "重大项目突破", date(2027, 4, 1))
-        assert funding.tick(date(2027, 4, 14)) == 0
-        assert funding.tick(date(2027, 4, 15)) == 1
+    funding.tick(date(2027, 3, 31))
+    assert living(funding)["2027-03"] == (103_226, "scheduled")  # 2,000 × 16/31 = 1,032.258… half-up
+    funding.extend(date(2027, 4, 15), "重大项目突破", date(2027, 4, 1))
+    assert funding.tick(date(2027, 4, 14)) == 0
+    assert funding.tick(date(2027, 4, 15)) == 1
     assert living(funding)["2027-03.2"] == (200_000 - 103_226, "scheduled")
     assert living_fen(funding) == 25 * 200_000
 
 
 def test_an_early_end_known_in_time_pays_the_part_month_and_nothing_after():
     funding = appointed()
-    with system():
-        funding.tick(date(2025, 5, 20))                              # months 1 and 2 (to 14 May) released
-        funding.end_early(date(2025, 6, 1), "the company withdrew", date(2025, 6, 2))
-        refused("funding.ended.once", funding.end_early, date(2025, 6, 1), "again", date(2025, 6, 2))
-        funding.tick(date(2030, 1, 1))
+    funding.tick(date(2025, 5, 20))                              # months 1 and 2 (to 14 May) released
+    funding.end_early(date(2025, 6, 1), "the company withdrew", date(2025, 6, 2))
+    refused("funding.ended.once", funding.end_early, date(2025, 6, 1), "again", date(2025, 6, 2))
+    funding.tick(date(2030, 1, 1))
     assert living(funding) == {"2025-03": (200_000, "scheduled"), "2025-04": (200_000, "scheduled"),
                                "2025-05": (116_129, "scheduled")}    # 15 May – 1 June: 18 of 31 days
     assert funding.recoveries == {} and funding.next_due_on() is None
@@ -191,12 +175,10 @@ def test_an_early_end_known_in_time_pays_the_part_month_and_nothing_after():
 
 def test_an_early_end_recorded_late_cancels_unpaid_months_and_claims_back_paid_days_after_it():
     funding = appointed()
-    with system():
-        funding.tick(date(2025, 9, 1))                               # months to 14 August released
+    funding.tick(date(2025, 9, 1))                               # months to 14 August released
     for period in ("2025-03", "2025-04", "2025-05"):
         pay(funding, "living_subsidy", period)
-    with system():
-        funding.end_early(date(2025, 5, 1), "the expert left", date(2025, 9, 1))
+    funding.end_early(date(2025, 5, 1), "the expert left", date(2025, 9, 1))
     assert living(funding) == {"2025-03": (200_000, "paid"), "2025-04": (200_000, "paid"),
                                "2025-05": (200_000, "paid"), "2025-06": (200_000, "cancelled"),
                                "2025-07": (200_000, "cancelled")}
@@ -211,37 +193,32 @@ def test_an_early_end_recorded_late_cancels_unpaid_months_and_claims_back_paid_d
 
 def test_an_unpaid_month_across_a_late_end_is_cancelled_and_released_again_for_its_days():
     funding = appointed()
-    with system():
-        funding.tick(date(2025, 5, 20))
-        funding.end_early(date(2025, 4, 30), "the expert left", date(2025, 5, 20))
+    funding.tick(date(2025, 5, 20))
+    funding.end_early(date(2025, 4, 30), "the expert left", date(2025, 5, 20))
     assert living(funding) == {"2025-03": (200_000, "scheduled"), "2025-04": (200_000, "cancelled"),
                                "2025-04.2": (round(200_000 * 16 / 30), "scheduled")}
 
 
 def test_a_returned_payment_withdraws_its_claim_and_paying_it_again_claims_again():
     funding = appointed()
-    with system():
-        funding.tick(date(2025, 6, 1))                               # 2025-03 and 2025-04 (to 14 May)
+    funding.tick(date(2025, 6, 1))                               # 2025-03 and 2025-04 (to 14 May)
     pay(funding, "living_subsidy", "2025-04")
-    with system():
-        funding.end_early(date(2025, 5, 1), "the expert left", date(2025, 6, 1))
+    funding.end_early(date(2025, 5, 1), "the expert left", date(2025, 6, 1))
     key = idempotency_key(funding.id, "living_subsidy", "2025-04")
     claim = idempotency_key(funding.id, "living_subsidy_recovery", "2025-04")
     overpaid = 200_000 - round(200_000 * 17 / 30)
     assert funding.recoveries[claim] == {"paid_key": key, "overpaid_fen": overpaid, "status": "claimed"}
-    with acting(meta_for(OFFICE, "funding_officer")):
-        funding.report_payment(OFFICE, key, 1, "returned", "bank-r", date(2025, 6, 2), date(2025, 6, 2))
-        assert funding.recoveries[claim]["status"] == "withdrawn"
-        funding.retry(OFFICE, key, "paid again", date(2025, 6, 3))
-        funding.report_payment(OFFICE, key, 2, "paid", "bank-2", date(2025, 6, 3), date(2025, 6, 3))
+    funding.report_payment(OFFICE, key, 1, "returned", "bank-r", date(2025, 6, 2), date(2025, 6, 2))
+    assert funding.recoveries[claim]["status"] == "withdrawn"
+    funding.retry(OFFICE, key, "paid again", date(2025, 6, 3))
+    funding.report_payment(OFFICE, key, 2, "paid", "bank-2", date(2025, 6, 3), date(2025, 6, 3))
     assert funding.recoveries[claim]["status"] == "claimed" and funding.recovered_fen() == overpaid
 
 
 def test_expiry_is_recorded_once_and_ends_the_in_term_services():
     funding = appointed()
-    with system():
-        assert funding.expire(ENDS, date(2027, 3, 16)) is True
-        assert funding.expire(ENDS, date(2027, 3, 17)) is False
+    assert funding.expire(ENDS, date(2027, 3, 16)) is True
+    assert funding.expire(ENDS, date(2027, 3, 17)) is False
     names = [type(e).__name__ for e in funding.collect_events()]
     assert names.count("TermExpired") == 1
     assert {c: e["status"] for c, e in funding.entitlements.items()} == {
@@ -252,32 +229,28 @@ def test_expiry_is_recorded_once_and_ends_the_in_term_services():
 
 def test_an_expiry_earlier_than_the_known_end_stops_the_schedule_there():
     funding = appointed()
-    with system():
-        funding.expire(date(2026, 3, 15), date(2026, 3, 16))
-        funding.tick(date(2030, 1, 1))
+    funding.expire(date(2026, 3, 15), date(2026, 3, 16))
+    funding.tick(date(2030, 1, 1))
     assert living_fen(funding) == 12 * 200_000
 
 
 # -- 3. prizes --------------------------------------------------------------------------------------------
 def award(funding, level="first", year=2027, actor=DECIDER, today=date(2027, 6, 1)):
-    with acting(meta_for(actor, "decision_maker")):
-        return funding.award_prize(actor, level, year, "成果突出", today)
+    return funding.award_prize(actor, level, year, "成果突出", today)
 
 
 def test_a_prize_is_for_a_concluded_project_only():
     funding = appointed()
     refused("B.prize.concluded", award, funding)                       # still in its term
     ended = appointed()
-    with system():
-        ended.end_early(date(2026, 1, 1), "left", date(2026, 1, 2))
+    ended.end_early(date(2026, 1, 1), "left", date(2026, 1, 2))
     refused("B.prize.concluded", award, ended)                         # ended early: not concluded
 
 
 @pytest.mark.parametrize("level, yuan", [("first", 200_000), ("second", 100_000), ("third", 50_000)])
 def test_a_prize_pays_the_expert_by_level_once_per_placement(level, yuan):
     funding = appointed()
-    with system():
-        funding.expire(ENDS, ENDS)
+    funding.expire(ENDS, ENDS)
     awarded = award(funding, level)
     key = idempotency_key(funding.id, "prize", "2027")
     assert awarded == {"idempotency_key": key, "amount_fen": yuan * 100, "level": level, "year": 2027}
@@ -289,8 +262,7 @@ def test_a_prize_pays_the_expert_by_level_once_per_placement(level, yuan):
 
 def test_a_prize_year_is_from_the_conclusion_to_this_year():
     funding = appointed()
-    with system():
-        funding.expire(ENDS, ENDS)
+    funding.expire(ENDS, ENDS)
     refused("B.prize.year", award, funding, year=2026)
     refused("B.prize.year", award, funding, year=2028)
     assert award(funding, year=2027)["amount_fen"] == 20_000_000
@@ -298,18 +270,15 @@ def test_a_prize_year_is_from_the_conclusion_to_this_year():
 
 def test_whoever_decided_a_prize_cannot_report_or_retry_its_payment():
     funding = appointed()
-    with system():
-        funding.expire(ENDS, ENDS)
+    funding.expire(ENDS, ENDS)
     award(funding)
     key = idempotency_key(funding.id, "prize", "2027")
     refused("separation_of_duties.decide_release", funding.report_payment, DECIDER, key, 1, "paid", "bank-1",
             date(2027, 6, 1), date(2027, 6, 1))
-    with acting(meta_for(OFFICE, "funding_officer")):
-        funding.report_payment(OFFICE, key, 1, "failed", "bank-1", date(2027, 6, 1), date(2027, 6, 1))
+    funding.report_payment(OFFICE, key, 1, "failed", "bank-1", date(2027, 6, 1), date(2027, 6, 1))
     refused("separation_of_duties.decide_release", funding.retry, DECIDER, key, "again", date(2027, 6, 2))
-    with acting(meta_for(OFFICE, "funding_officer")):
-        funding.retry(OFFICE, key, "account corrected", date(2027, 6, 2))
-        funding.report_payment(OFFICE, key, 2, "paid", "bank-2", date(2027, 6, 2), date(2027, 6, 2))
+    funding.retry(OFFICE, key, "account corrected", date(2027, 6, 2))
+    funding.report_payment(OFFICE, key, 2, "paid", "bank-2", date(2027, 6, 2), date(2027, 6, 2))
     refused("funding.payment.paid_once", funding.report_payment, OFFICE, key, 2, "paid", "bank-3",
             date(2027, 6, 2), date(2027, 6, 2))
     pay(funding, "project_subsidy", "once", actor=DECIDER)            # not their decision: allowed
@@ -324,8 +293,7 @@ def test_whoever_decided_a_prize_cannot_report_or_retry_its_payment():
 ])
 def test_the_breakthrough_subsidy_is_30_percent_at_most_5_million_to_the_company(investment_yuan, subsidy_yuan):
     funding = appointed()
-    with acting(meta_for(DECIDER, "decision_maker")):
-        granted = funding.grant_breakthrough(DECIDER, round(investment_yuan * 100), "产业化投资", date(2026, 1, 1))
+    granted = funding.grant_breakthrough(DECIDER, round(investment_yuan * 100), "产业化投资", date(2026, 1, 1))
     assert granted["amount_fen"] == round(subsidy_yuan * 100)
     event = [e for e in funding.collect_events() if type(e).__name__ == "DisbursementScheduled"][-1]
     assert (event.payee, event.payee_ref, event.rule, event.policy_edition) == (
@@ -337,10 +305,8 @@ def test_the_breakthrough_subsidy_is_30_percent_at_most_5_million_to_the_company
 
 
 def test_money_decisions_need_an_appointment():
-    with system():
-        funding = PlacementFunding(id=uuid.uuid4(), unit_id=UNIT, expert_id=EXPERT, cooperation_id=None,
-                                   kind="science_engineering", project_funds_fen=100, policy_edition=EDITION)
+    funding = PlacementFunding(id=uuid.uuid4(), unit_id=UNIT, expert_id=EXPERT, cooperation_id=None,
+                               kind="science_engineering", project_funds_fen=100, policy_edition=EDITION)
     refused("funding.appointment.required", funding.grant_breakthrough, DECIDER, 100, "x", date(2026, 1, 1))
     refused("funding.appointment.required", funding.award_prize, DECIDER, "first", 2026, "x", date(2026, 1, 1))
-    with system():
-        assert funding.tick(date(2030, 1, 1)) == 0
+    assert funding.tick(date(2030, 1, 1)) == 0

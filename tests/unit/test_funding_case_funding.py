@@ -1,15 +1,12 @@
 """The CaseFunding aggregate, every rule at its edges. Pure domain: no store, no broker."""
 import uuid
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 
 from services.funding.domain import CaseFunding, idempotency_key
-from tests.unit.unit_helpers import meta_for
 
 EFFECTIVE = date(2025, 1, 1)
 UNIT = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
@@ -25,16 +22,9 @@ def decision(**overrides) -> dict:
             "decision_event_id": str(uuid.uuid4()), **overrides}
 
 
-@contextmanager
-def system():
-    with acting(meta_for("system:funding", "system")):
-        yield
-
-
 def granted(today: date = EFFECTIVE, **overrides) -> CaseFunding:
-    with system():
-        funding = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
-        funding.grant(decision(**overrides), today)
+    funding = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
+    funding.grant(decision(**overrides), today)
     return funding
 
 
@@ -46,21 +36,16 @@ def names(events) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-def refused(rule: str, call, *args, **kwargs) -> ServiceError:
-    with system(), pytest.raises(ServiceError) as caught:
+def refused(rule: str, call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     assert caught.value.rule == rule, caught.value
     return caught.value
 
 
-def do(call, *args, **kwargs):
-    with system():
-        return call(*args, **kwargs)
-
-
 def rent_funding(monthly_rent_fen=1_000_000, starts_on=EFFECTIVE, today=EFFECTIVE, **overrides) -> CaseFunding:
     funding = granted(**overrides)
-    do(funding.choose_housing, "rent_subsidy", today, monthly_rent_fen=monthly_rent_fen, starts_on=starts_on)
+    funding.choose_housing("rent_subsidy", today, monthly_rent_fen=monthly_rent_fen, starts_on=starts_on)
     return funding
 
 
@@ -117,8 +102,7 @@ def test_a_decision_is_granted_once():
 def test_a_re_applicant_gets_the_top_up_and_never_beyond_the_cap():
     funding = granted(award_fen=50_000_000, prior_changju_award_fen=150_000_000)
     assert funding.scheduled == {key(funding, "award", "once"): 50_000_000}
-    with system():
-        other = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
+    other = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
     refused("A.award.cap", other.grant, decision(award_fen=50_000_001, prior_changju_award_fen=150_000_000),
             EFFECTIVE)
 
@@ -140,8 +124,8 @@ def test_the_rent_subsidy_is_the_rent_paid_at_most_15000_a_month(rent, subsidy):
 def test_housing_choice_records_the_rent_deadline_and_releases_what_is_already_due():
     funding = granted()
     new_events(funding)
-    do(funding.choose_housing, "rent_subsidy", date(2025, 3, 20), monthly_rent_fen=800_000,
-       starts_on=date(2025, 1, 15))
+    funding.choose_housing("rent_subsidy", date(2025, 3, 20), monthly_rent_fen=800_000,
+                           starts_on=date(2025, 1, 15))
     events = new_events(funding)
     assert names(events) == ["HousingChosen", "DeadlineSet"] + ["DisbursementScheduled"] * 3
     assert (events[1].deadline, events[1].due_on) == ("rent_subsidy", date(2028, 1, 15))
@@ -151,38 +135,37 @@ def test_housing_choice_records_the_rent_deadline_and_releases_what_is_already_d
 
 def test_the_rent_subsidy_pays_36_months_and_nothing_past_its_end():
     funding = rent_funding(monthly_rent_fen=2_000_000)
-    assert do(funding.tick, date(2027, 12, 31)) == 35     # the 35 other instalments
-    assert do(funding.tick, date(2031, 1, 1)) == 2        # the rent and commitment deadlines, nothing more
+    assert funding.tick(date(2027, 12, 31)) == 35     # the 35 other instalments
+    assert funding.tick(date(2031, 1, 1)) == 2        # the rent and commitment deadlines, nothing more
     rent = {k: v for k, v in funding.scheduled.items() if ":rent_subsidy:" in k}
     assert len(rent) == 36 and sum(rent.values()) == 36 * 1_500_000
     assert max(d.period_ends_on for d in funding.disbursements.values() if d.period_ends_on) == date(2027, 12, 31)
     assert funding.deadlines["rent_subsidy"]["status"] == "reached"
-    assert do(funding.tick, date(2040, 1, 1)) == 0
+    assert funding.tick(date(2040, 1, 1)) == 0
 
 
 def test_a_quarterly_office_setting_groups_three_months_an_instalment():
     funding = granted()
-    do(funding.choose_housing, "rent_subsidy", EFFECTIVE, monthly_rent_fen=1_000_000, starts_on=EFFECTIVE,
-       frequency_months=3)
+    funding.choose_housing("rent_subsidy", EFFECTIVE, monthly_rent_fen=1_000_000, starts_on=EFFECTIVE,
+                           frequency_months=3)
     first = new_events(funding)[-1]
     assert (first.period, first.amount_fen) == ("2025-01..2025-03", 3_000_000)
 
 
 def test_housing_is_chosen_once_after_the_decision_and_within_the_commitment():
-    with system():
-        undecided = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
+    undecided = CaseFunding(id=uuid.uuid4(), programme="A", unit_id=UNIT)
     refused("funding.decision.required", undecided.choose_housing, "flat", EFFECTIVE)
     funding = granted()
     refused("A.rent.start_after_decision", funding.choose_housing, "rent_subsidy", EFFECTIVE,
             monthly_rent_fen=1, starts_on=date(2024, 12, 31))
     refused("A.rent.start_within_commitment", funding.choose_housing, "rent_subsidy", EFFECTIVE,
             monthly_rent_fen=1, starts_on=date(2028, 1, 1))
-    do(funding.choose_housing, "flat", EFFECTIVE)
+    funding.choose_housing("flat", EFFECTIVE)
     assert funding.entitlements["housing_flat"]["status"] == "granted"
     assert funding.entitlements["rent_subsidy"]["computation"]["rule"] == "A.rent.flat_instead"
     refused("A.housing.chosen_once", funding.choose_housing, "rent_subsidy", EFFECTIVE, monthly_rent_fen=1,
             starts_on=EFFECTIVE)
-    assert do(funding.tick, date(2026, 1, 1)) == 0        # a flat pays no rent
+    assert funding.tick(date(2026, 1, 1)) == 0        # a flat pays no rent
 
 
 # -- service money ----------------------------------------------------------------------------------
@@ -193,11 +176,11 @@ def national():
 def test_service_money_is_approved_up_to_what_remains_of_the_year():
     funding = national()
     claim = funding.claim_service_money
-    first = do(claim, date(2025, 3, 1), 3_000_000, "training", "doc-1", date(2025, 3, 5))
-    second = do(claim, date(2025, 6, 1), 3_000_000, "travel", "doc-2", date(2025, 6, 5))
+    first = claim(date(2025, 3, 1), 3_000_000, "training", "doc-1", date(2025, 3, 5))
+    second = claim(date(2025, 6, 1), 3_000_000, "travel", "doc-2", date(2025, 6, 5))
     assert (first["approved_fen"], second["approved_fen"]) == (3_000_000, 2_000_000)
     refused("A.service_money.exhausted", claim, date(2025, 12, 31), 1, "study", "doc-3", date(2026, 1, 5))
-    third = do(claim, date(2026, 1, 1), 5_000_001, "check_up", "doc-4", date(2026, 1, 5))   # year 2
+    third = claim(date(2026, 1, 1), 5_000_001, "check_up", "doc-4", date(2026, 1, 5))   # year 2
     assert (third["year_index"], third["approved_fen"]) == (2, 5_000_000)
     scheduled = [e for e in new_events(funding) if type(e).__name__ == "DisbursementScheduled"]
     assert [(e.period, e.amount_fen, e.payee, e.payee_ref) for e in scheduled] == [
@@ -226,7 +209,7 @@ def test_service_money_claims_are_refused_naming_the_rule(spent_on, purpose, tod
 
 
 def test_the_last_day_of_year_two_is_still_covered():
-    approved = do(national().claim_service_money, date(2026, 12, 31), 100, "training", "doc-1", date(2027, 2, 1))
+    approved = national().claim_service_money(date(2026, 12, 31), 100, "training", "doc-1", date(2027, 2, 1))
     assert approved["year_index"] == 2
 
 
@@ -236,7 +219,7 @@ def award_key(funding):
 
 
 def report(funding, outcome, attempt=1, actor=OFFICE, ref="bank-1", today=date(2025, 1, 10)):
-    return do(funding.report_payment, actor, award_key(funding), attempt, outcome, ref, today, today)
+    return funding.report_payment(actor, award_key(funding), attempt, outcome, ref, today, today)
 
 
 def test_a_key_is_paid_once():
@@ -255,7 +238,7 @@ def test_a_failed_payment_is_retried_under_the_same_key_and_then_paid():
     refused("funding.retry.pending", funding.retry, OFFICE, award_key(funding), "too early", date(2025, 1, 5))
     report(funding, "failed")
     new_events(funding)
-    do(funding.retry, OFFICE, award_key(funding), "account corrected", date(2025, 1, 12))
+    funding.retry(OFFICE, award_key(funding), "account corrected", date(2025, 1, 12))
     retried = new_events(funding)[-1]
     assert (type(retried).__name__, retried.idempotency_key, retried.attempt, retried.previous_attempt) == (
         "DisbursementRetried", award_key(funding), 2, 1)
@@ -274,7 +257,7 @@ def test_a_returned_payment_is_no_longer_paid_and_may_be_retried():
     report(funding, "paid")
     report(funding, "returned", today=date(2025, 1, 20))
     assert funding.paid_fen() == 0
-    do(funding.retry, OFFICE, award_key(funding), "new account", date(2025, 1, 21))
+    funding.retry(OFFICE, award_key(funding), "new account", date(2025, 1, 21))
     report(funding, "paid", attempt=2, today=date(2025, 1, 22))
     assert funding.paid_fen() == AWARD
 
@@ -287,7 +270,7 @@ def test_a_payment_is_reported_once_it_happened():
 
 def test_an_unknown_key_is_not_found():
     funding = granted()
-    with system(), pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         funding.report_payment(OFFICE, key(funding, "award", "twice"), 1, "paid", "b", EFFECTIVE, EFFECTIVE)
     assert caught.value.code == "not_found"
 
@@ -304,36 +287,36 @@ def test_whoever_decided_the_award_cannot_report_or_retry_its_payments():
 def test_a_timer_after_downtime_fires_every_missed_deadline_once():
     funding = national()
     new_events(funding)
-    assert do(funding.tick, date(2026, 12, 31)) == 0                 # the day before: nothing
+    assert funding.tick(date(2026, 12, 31)) == 0                 # the day before: nothing
     assert funding.next_due_on() == date(2027, 1, 1)
-    assert do(funding.tick, date(2030, 6, 1)) == 2                   # down for years: both, once each
+    assert funding.tick(date(2030, 6, 1)) == 2                   # down for years: both, once each
     events = new_events(funding)
     assert [(type(e).__name__, e.deadline, e.due_on, e.effective_on) for e in events] == [
         ("DeadlineReached", "service_money", date(2027, 1, 1), date(2027, 1, 1)),
         ("DeadlineReached", "commitment", date(2028, 1, 1), date(2028, 1, 1))]
-    assert do(funding.tick, date(2030, 6, 1)) == 0
-    assert do(funding.tick, date(2031, 6, 1)) == 0
+    assert funding.tick(date(2030, 6, 1)) == 0
+    assert funding.tick(date(2031, 6, 1)) == 0
     assert funding.next_due_on() is None
 
 
 def test_a_deadline_fires_on_its_day():
     funding = national()
-    assert do(funding.tick, date(2027, 1, 1)) == 1
+    assert funding.tick(date(2027, 1, 1)) == 1
 
 
 # -- an early end -----------------------------------------------------------------------------------
 def paid_rent_until(funding, periods, today):
     for period in periods:
-        do(funding.report_payment, OFFICE, key(funding, "rent_subsidy", period), 1, "paid", f"bank-{period}",
-           today, today)
+        funding.report_payment(OFFICE, key(funding, "rent_subsidy", period), 1, "paid", f"bank-{period}",
+                               today, today)
 
 
 def test_an_early_end_mid_month_claims_back_what_was_paid_for_later_days():
     funding = rent_funding(monthly_rent_fen=1_000_000)             # 10,000 yuan a month from 1 January
-    do(funding.tick, date(2025, 3, 1))                            # January, February, March released
+    funding.tick(date(2025, 3, 1))                            # January, February, March released
     paid_rent_until(funding, ["2025-01", "2025-02", "2025-03"], date(2025, 3, 2))
     new_events(funding)
-    do(funding.end_early, date(2025, 2, 14), "left Changping", date(2025, 3, 10))
+    funding.end_early(date(2025, 2, 14), "left Changping", date(2025, 3, 10))
     events = new_events(funding)
     assert names(events) == ["EndedEarly", "RecoveryClaimed", "RecoveryClaimed"]
     ended, february, march = events
@@ -345,34 +328,34 @@ def test_an_early_end_mid_month_claims_back_what_was_paid_for_later_days():
     assert february.idempotency_key == key(funding, "rent_subsidy_recovery", "2025-02")
     assert (february.rule, february.policy_edition) == ("A.rent.recovery.early_end", "changju-2024")
     assert funding.recovered_fen() == 1_500_000
-    assert do(funding.tick, date(2030, 1, 1)) == 0                # no instalment, no deadline after the end
+    assert funding.tick(date(2030, 1, 1)) == 0                # no instalment, no deadline after the end
     refused("funding.ended.once", funding.end_early, date(2025, 2, 20), "again", date(2025, 3, 10))
     refused("funding.ended", funding.choose_housing, "flat", date(2025, 3, 10))
 
 
 def test_an_early_end_cancels_unpaid_later_instalments_and_claims_a_straddling_one_when_paid():
     funding = rent_funding(monthly_rent_fen=1_000_000)
-    do(funding.tick, date(2025, 3, 1))
+    funding.tick(date(2025, 3, 1))
     paid_rent_until(funding, ["2025-01"], date(2025, 1, 2))
-    do(funding.end_early, date(2025, 2, 14), "left the unit", date(2025, 3, 10))
+    funding.end_early(date(2025, 2, 14), "left the unit", date(2025, 3, 10))
     feb, mar = key(funding, "rent_subsidy", "2025-02"), key(funding, "rent_subsidy", "2025-03")
     assert (funding.disbursements[feb].status, funding.disbursements[mar].status) == ("scheduled", "cancelled")
     assert funding.recoveries == {}
     refused("funding.disbursement.cancelled", funding.report_payment, OFFICE, mar, 1, "paid", "b", EFFECTIVE,
             date(2025, 3, 10))
-    do(funding.report_payment, OFFICE, feb, 1, "paid", "bank-feb", date(2025, 3, 10), date(2025, 3, 10))
+    funding.report_payment(OFFICE, feb, 1, "paid", "bank-feb", date(2025, 3, 10), date(2025, 3, 10))
     assert funding.recovered_fen() == 500_000
-    do(funding.report_payment, OFFICE, feb, 1, "returned", "bank-feb", date(2025, 3, 11), date(2025, 3, 11))
+    funding.report_payment(OFFICE, feb, 1, "returned", "bank-feb", date(2025, 3, 11), date(2025, 3, 11))
     assert funding.recovered_fen() == 0                           # the money came back: nothing to recover
     assert names(new_events(funding))[-2:] == ["DisbursementReturned", "RecoveryWithdrawn"]
 
 
 def test_an_end_stops_service_money_claims_after_the_end_date():
     funding = national()
-    do(funding.end_early, date(2025, 5, 31), "left the unit", date(2025, 6, 10))
+    funding.end_early(date(2025, 5, 31), "left the unit", date(2025, 6, 10))
     refused("funding.ended.after_end", funding.claim_service_money, date(2025, 6, 1), 100, "training", "d",
             date(2025, 6, 10))
-    assert do(funding.claim_service_money, date(2025, 5, 31), 100, "training", "d", date(2025, 6, 10))[
+    assert funding.claim_service_money(date(2025, 5, 31), 100, "training", "d", date(2025, 6, 10))[
         "approved_fen"] == 100
 
 
@@ -384,10 +367,10 @@ def test_an_end_is_recorded_once_it_happened_and_not_before_the_start():
 
 def test_an_end_on_the_last_day_of_a_term_keeps_that_deadline():
     funding = national()
-    do(funding.end_early, date(2026, 12, 31), "left", date(2026, 12, 31))
+    funding.end_early(date(2026, 12, 31), "left", date(2026, 12, 31))
     assert funding.deadlines["service_money"]["status"] == "pending"      # it ends tomorrow anyway
     assert funding.deadlines["commitment"]["status"] == "cancelled"
-    assert do(funding.tick, date(2027, 1, 1)) == 1
+    assert funding.tick(date(2027, 1, 1)) == 1
 
 
 def test_stored_v1_events_are_upcast():

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.funding.entitlements import (GRANTED, NOT_AWARDED, NOT_CHOSEN, REFUSED, Decision,
                                            derive_entitlements)
@@ -27,8 +27,8 @@ def by_code(d: Decision) -> dict:
     return {e.code: e for e in derive_entitlements(POLICY, d)}
 
 
-def refused(d: Decision) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refused(d: Decision) -> Refused:
+    with pytest.raises(Refused) as caught:
         derive_entitlements(POLICY, d)
     return caught.value
 

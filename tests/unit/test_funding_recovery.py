@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.funding.recovery import recovery_on_early_end
 from services.funding.schedules import rent_schedule
@@ -102,5 +102,5 @@ def test_recovery_claims_have_their_own_idempotency_keys_and_provenance():
 
 def test_a_period_listed_twice_as_paid_is_refused():
     paid = monthly()[:1]
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         recovery_on_early_end(paid + paid, date(2025, 3, 15))

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.funding.entitlements import deadlines
 from services.funding.schedules import idempotency_key, rent_schedule
@@ -107,6 +107,6 @@ def test_each_instalment_says_why():
 
 @pytest.mark.parametrize("rent, frequency", [(0, 1), (-1, 1), (1.5, 1), (1_000, 0), (1_000, 37), (1_000, 1.0)])
 def test_bad_inputs_are_refused(rent, frequency):
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         rent_schedule(POLICY, "case-1", START, rent, frequency_months=frequency)
     assert caught.value.code == "validation_error"

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.funding.entitlements import Decision, derive_entitlements
 from services.funding.service_money import ServiceMoneyState, service_money_claim, service_year
@@ -57,13 +57,13 @@ def test_an_unused_year_does_not_carry_over():
 
 @pytest.mark.parametrize("year", [0, 3, -1])
 def test_only_years_1_and_2(year):
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         service_money_claim(POLICY, state_for(0), year, 100)
     assert caught.value.rule == "A.service_money.years"
 
 
 def test_no_claim_is_approved_after_award_money():
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         service_money_claim(POLICY, state_for(1), 1, 100)
     assert (caught.value.code, caught.value.rule) == ("rule_violation", "A.service_money.excluded_after_award")
 
@@ -71,14 +71,14 @@ def test_no_claim_is_approved_after_award_money():
 def test_a_claim_for_a_purpose_the_policy_does_not_list_is_refused():
     approval, _ = claim(state_for(0), 1, 100, purpose="medical_insurance")
     assert approval.computation.inputs["purpose"] == "medical_insurance"
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         service_money_claim(POLICY, state_for(0), 1, 100, purpose="car")
     assert caught.value.rule == "A.service_money.purpose"
 
 
 @pytest.mark.parametrize("fen", [-1, 1.5, True])
 def test_a_claim_must_be_a_non_negative_number_of_fen(fen):
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         service_money_claim(POLICY, state_for(0), 1, fen)
     assert caught.value.code == "validation_error"
 
@@ -92,6 +92,6 @@ def test_an_expense_belongs_to_the_year_it_was_made_in(spent_on, year):
 
 @pytest.mark.parametrize("spent_on", [date(2025, 2, 28), date(2027, 3, 1)])
 def test_an_expense_outside_the_two_years_is_refused(spent_on):
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         service_year(POLICY, START, spent_on)
     assert caught.value.rule == "A.service_money.years"

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from services.funding.computation import half_up
 from shared.calendar import add_months
@@ -78,7 +78,7 @@ def test_service_money_approved_never_exceeds_100000_yuan_whatever_the_claims(se
     for year, fen in sequence:
         try:
             approval = service_money_claim(POLICY, state, year, fen)
-        except ServiceError as error:
+        except Refused as error:
             assert error.rule == "A.service_money.years" and year not in (1, 2)
             continue
         assert 0 <= approval.approved_fen <= fen
@@ -98,7 +98,7 @@ def test_derived_entitlements_keep_every_limit(award, national, housing, rent, s
                         housing_choice=housing, monthly_rent_fen=rent, effective_on=start)
     try:
         got = {e.code: e for e in derive_entitlements(POLICY, decision)}
-    except ServiceError as error:
+    except Refused as error:
         assert error.rule in {"A.award.cap", "A.award.national_or_beijing_talent"}
         assert award > AWARD_CAP or (national and award > 0)
         return

@@ -7,6 +7,7 @@ import time
 import eventlet
 import pytest
 
+from shared.config import PostgresSettings
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
 from tests.support.postgres import throwaway_database
@@ -30,7 +31,7 @@ def ticks_during(blocking_call, seconds: float) -> int:
 @pytest.mark.skipif(os.environ.get("PSYCOPG_IMPL", "python") != "python", reason="measures the python implementation")
 def test_a_one_second_postgres_query_leaves_the_hub_free():
     with throwaway_database() as dbname:
-        settings = StoreSettings(service="hub", kind="postgres", postgres={"dbname": dbname})
+        settings = StoreSettings(service="hub", kind="postgres", postgres=PostgresSettings(dbname=dbname))
         settings.prepare()
         views = ViewStore(settings.view_store_env())
         try:

@@ -3,7 +3,7 @@ import time
 import jwt
 import pytest
 
-from shared.errors import ServiceError
+from shared.errors import Refused
 from shared.identity import ALGORITHM, Identity, issue_token, require_role, system_actor, verify_token
 
 KEY = "unit-test-signing-key-of-at-least-32-bytes"
@@ -19,8 +19,8 @@ def test_an_identity_without_a_unit():
     assert verify_token(issue_token(KEY, "officer-1", "officer"), KEY) == Identity("officer-1", "officer", None)
 
 
-def refusal(token, key=KEY, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refusal(token, key=KEY, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         verify_token(token, key, **kwargs)
     return caught.value
 
@@ -86,7 +86,7 @@ def test_issuing_for_an_unknown_role_fails():
 
 def test_require_role_allows_listed_roles_and_forbids_others():
     require_role(Identity("o", "officer"), ("officer", "auditor"))
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Refused) as caught:
         require_role(Identity("c", "unit_contact", "u"), ("officer", "auditor"))
     assert caught.value.code == "forbidden"
     assert caught.value.rule == "roles"

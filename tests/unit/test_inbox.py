@@ -5,16 +5,17 @@ import pytest
 from eventsourcing.domain import event
 
 from shared.eventstore.aggregate import Stream
-from shared.eventstore.meta import current_event_meta
 from shared.messaging.inbox import Inbox, Outcome, source_ref, tracking_name
 from shared.messaging.translate import to_envelope
 
+from services.application import commands as filing
 from services.application.app import ApplicationApplication
+from services.registration import commands as registering
 from services.application.domain import Case, UnitStanding
 from services.registration.app import RegistrationApplication
 from services.review.app import ReviewApplication
 from services.review.domain import CaseReview
-from tests.unit.unit_helpers import START, envelope, meta_for, unit_details, wire
+from tests.unit.unit_helpers import START, envelope, handled, unit_details, wire
 
 
 class Effects(Stream):
@@ -46,11 +47,12 @@ def review(make_app):
 @pytest.fixture
 def effects_inbox(review):
     """An inbox on a real store whose handler notes each sequence on one Effects aggregate per stream."""
-    def note(env):
-        effects = review.get_or_none(env["stream_id"]) or Effects(id=env["stream_id"])
-        meta = current_event_meta()
-        effects.note(sequence=env["sequence"], causation_id=meta.causation_id, actor_id=meta.actor.actor_id)
-        yield effects
+    def note(env, uow):
+        effects = uow.find(env["stream_id"])
+        if effects is None:
+            effects = Effects(id=env["stream_id"])
+            uow.add(effects)
+        effects.note(sequence=env["sequence"], causation_id=uow.meta.causation_id, actor_id=uow.actor.actor_id)
     return Inbox("review", review, {FILED: note})
 
 
@@ -139,11 +141,11 @@ def test_a_failing_handler_records_nothing_and_the_event_can_be_retried(review):
     case_id = uuid.uuid4()
     calls = []
 
-    def flaky(env):
+    def flaky(env, uow):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("downstream hiccup")
-        yield CaseReview(id=env["case_id"], programme="A", unit_id=env["payload"]["unit_id"])
+        uow.add(CaseReview(id=env["case_id"], programme="A", unit_id=env["payload"]["unit_id"]))
 
     inbox = Inbox("review", review, {FILED: flaky})
     with pytest.raises(RuntimeError):
@@ -161,11 +163,11 @@ def test_another_process_applying_the_event_first_makes_ours_a_duplicate(make_ap
     inbound = filed(case_id, 1)
     calls = []
 
-    def racing(env):
+    def racing(env, uow):
         calls.append(1)
         if len(calls) == 1:
             assert theirs.accept(env) is Outcome.APPLIED      # they win while we decide
-        yield CaseReview(id=env["case_id"], programme="A", unit_id=env["payload"]["unit_id"])
+        uow.add(CaseReview(id=env["case_id"], programme="A", unit_id=env["payload"]["unit_id"]))
 
     assert Inbox("review", ours, {FILED: racing}).accept(inbound) is Outcome.DUPLICATE
     assert ours.repository.get(case_id).version == 1
@@ -176,9 +178,8 @@ def test_envelopes_from_a_real_source_drive_the_application_inbox(make_app):
     """Registration's events, as the relay would send them, build the application's unit standing."""
     registration = make_app(RegistrationApplication)
     application = make_app(ApplicationApplication)
-    unit_id = uuid.UUID(registration.execute(meta_for("c", "unit_contact"),
-                                             registration.register_unit(unit_details())).result["unit_id"])
-    registration.execute(meta_for("officer-1"), registration.audit_unit(unit_id, "approve", "ok", None))
+    unit_id = uuid.UUID(handled(registration, registering.RegisterUnit(**unit_details()), "c", "unit_contact")["unit_id"])
+    handled(registration, registering.AuditUnit(unit_id=unit_id, outcome="approve", reason="ok"))
     envelopes = [wire(e) for n in registration.recorder.select_notifications(start=1, limit=10)
                  if (e := to_envelope("registration", registration, n)) is not None]
     registered, approved = envelopes
@@ -192,7 +193,7 @@ def test_envelopes_from_a_real_source_drive_the_application_inbox(make_app):
     assert standing.approval["event_id"] == approved["event_id"]
     assert standing.approval["service"] == "registration"
 
-    written = application.execute(meta_for("c", "unit_contact", unit_id=str(unit_id)),
-                                  application.file_case(unit_id, "A", "杰出人才申报"))
-    case = application.repository.get(uuid.UUID(written.result["case_id"]))
+    written = handled(application, filing.FileCase(unit_id=unit_id, programme="A", title="杰出人才申报"),
+                      "c", "unit_contact", unit_id=str(unit_id))
+    case = application.repository.get(uuid.UUID(written["case_id"]))
     assert isinstance(case, Case) and case.milestones == ["registration"]

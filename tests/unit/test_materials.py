@@ -2,7 +2,7 @@
 import pytest
 
 from shared import policy
-from shared.errors import ServiceError
+from shared.errors import Refused
 
 from shared.materials import (
     ALLOWED_MEDIA_TYPES, Document, attachment_order, checklist, missing_mandatory, ordered_materials,
@@ -42,7 +42,7 @@ def test_document_reference_valid_and_hash_normalised():
     ("code", ""),
 ])
 def test_document_reference_invalid_refused(field, value):
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         doc("work_contract", **{field: value})
     assert raised.value.code == "validation_error"
     assert field in raised.value.fields
@@ -74,14 +74,14 @@ def test_checklist_optional_items_are_present_when_attached():
 
 
 def test_checklist_refuses_unknown_codes_and_misfiled_documents():
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         checklist(POLICY, "enterprise", {"selfie": [doc("selfie")]})
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         checklist(POLICY, "enterprise", {"work_contract": [doc("identity_document")]})
 
 
 def test_checklist_refuses_an_unknown_unit_type():
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Refused) as raised:
         checklist(POLICY, "hospital", {})
     assert "unit_type" in raised.value.fields
 
@@ -106,7 +106,7 @@ def test_registration_missing_mandatory_all_three_for_an_empty_enterprise():
 
 
 def test_registration_refuses_unknown_codes():
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         registration_missing_mandatory(POLICY, "enterprise", ["business_licence", "lease"])
 
 
@@ -133,7 +133,7 @@ def test_ordered_as_entered_attachment_for_no_entry_fails():
 
 
 def test_ordered_as_entered_duplicate_entry_ids_are_invalid():
-    with pytest.raises(ServiceError):
+    with pytest.raises(Refused):
         attachment_order(["a1", "a1"], [])
 
 

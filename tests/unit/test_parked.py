@@ -1,16 +1,13 @@
 """Parked events: kept with their error until an operator replays them."""
 import uuid
 
-from shared.eventstore.meta import acting
 from shared.messaging.parked import ParkedEvent, parked_id
 
-from tests.unit.unit_helpers import meta_for
 
 
 def park(event_id="e-1") -> ParkedEvent:
-    with acting(meta_for("system:review", "system")):
-        return ParkedEvent(id=parked_id(event_id), body={"event_id": event_id}, error="boom", attempts=5,
-                           case_id=None, event_type="application.case.Filed")
+    return ParkedEvent(id=parked_id(event_id), body={"event_id": event_id}, error="boom", attempts=5,
+                       case_id=None, event_type="application.case.Filed")
 
 
 def test_one_parked_record_per_event_id():
@@ -21,10 +18,9 @@ def test_one_parked_record_per_event_id():
 def test_park_replay_and_park_again():
     parked = park()
     assert (parked.open, parked.replays, parked.attempts) == (True, 0, 5)
-    with acting(meta_for("operator-1", "operator")):
-        parked.replay()
-        assert (parked.open, parked.replays) == (False, 1)
-        parked.park_again("still broken", 6)
+    parked.replay()
+    assert (parked.open, parked.replays) == (False, 1)
+    parked.park_again("still broken", 6)
     assert (parked.open, parked.error, parked.attempts, parked.replays) == (True, "still broken", 6, 1)
 
 

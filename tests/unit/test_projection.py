@@ -4,15 +4,15 @@ import uuid
 
 import pytest
 
-from shared.eventstore.meta import acting
 from shared.eventstore.projection import Projection, ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
 
 from services.registration.app import UNITS, RegistrationApplication, UnitsView
 from services.review.app import REVIEWS, ReviewApplication, ReviewsView
-from services.review.domain import CaseReview
-from tests.unit.unit_helpers import SOURCE, meta_for, submitted, unit_details
+from services.registration import commands as registering
+from services.review import commands as reviewing
+from tests.unit.unit_helpers import SOURCE, handled, meta_for, submitted, unit_details
 
 
 class Seen(Projection):
@@ -42,12 +42,12 @@ def credit_code(n: int) -> str:
 
 
 def register(app, n: int) -> uuid.UUID:
-    written = app.execute(meta_for("contact", "unit_contact"), app.register_unit(unit_details(credit_code(n))))
+    written = app.handle(registering.RegisterUnit(**unit_details(credit_code(n))), meta_for("contact", "unit_contact"))
     return uuid.UUID(written.result["unit_id"])
 
 
 def audit(app, unit_id, outcome="approve", officer="officer-1"):
-    return app.execute(meta_for(officer), app.audit_unit(unit_id, outcome, f"{outcome}d", None))
+    return app.handle(registering.AuditUnit(unit_id=unit_id, outcome=outcome, reason=f"{outcome}d"), meta_for(officer))
 
 
 def all_docs(views, collection) -> list[dict]:
@@ -161,18 +161,17 @@ def test_reviews_view_rebuilds_identically(make_app, tmp_path):
         runner = ProjectionRunner(review, store, [ReviewsView()])
         for n in range(4):
             opened = submitted()
-            review.record(opened)
+            review.record(meta_for("system:review", "system"), opened)
             runner.step(limit=1)
             if n % 2:
-                review.execute(meta_for("officer-1"), review.approve_audit(opened.id, "officer-1", "ok"))
-                with acting(meta_for("system:review", "system")):
-                    paper_checked = review.review(opened.id)
-                    paper_checked.check_paper(True, SOURCE)
-                review.record(paper_checked)
-                review.execute(meta_for("reviewer-1", "reviewer"), review.score(opened.id, "reviewer-1", 80, "ok"))
+                handled(review, reviewing.ApproveAudit(case_id=opened.id, reason="ok"))
+                paper_checked = review.review(opened.id)
+                paper_checked.check_paper(True, SOURCE)
+                review.record(meta_for("system:review", "system"), paper_checked)
+                handled(review, reviewing.Score(case_id=opened.id, score=80, opinion="ok"), "reviewer-1", "reviewer")
             if n == 3:
-                review.execute(meta_for("decider-1", "decision_maker"),
-                               review.decide_award(opened.id, "decider-1", 1_000, "ok"))
+                handled(review, reviewing.DecideAward(case_id=opened.id, award_fen=1_000, reason="ok"),
+                        "decider-1", "decision_maker")
         runner.step()
         incremental = all_docs(store, REVIEWS)
         runner.rebuild("reviews")

@@ -9,29 +9,28 @@ from uuid import UUID
 import pytest
 
 from shared import policy
+from services.registration import commands as registering
 from shared.contracts import registration as contracts
 from shared.contracts.base import load
 from shared.contracts.envelope import load_envelope
 from shared.contracts.events import CURRENT_VERSION, payload_schema
-from shared.errors import ServiceError
-from shared.eventstore.meta import acting
+from shared.errors import Refused
 from shared.messaging.translate import envelopes_after
 
 from services.registration.app import RegistrationApplication
 from services.registration.domain import Unit, unit_id_for
-from tests.unit.unit_helpers import meta_for, unit_details
+from tests.unit.unit_helpers import handled, unit_details
 
 POLICY_A = policy.current("A")
 
 
 def register_with(**overrides) -> Unit:
     details = unit_details(**overrides)
-    with acting(meta_for("contact-1", "unit_contact")):
-        return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
+    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
 
 
-def refusal(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as caught:
+def refusal(call, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as caught:
         call(*args, **kwargs)
     return caught.value
 
@@ -51,13 +50,11 @@ def test_only_an_enterprise_may(unit_type):
 
 def test_details_updates_carry_the_declaration_under_the_same_rule():
     unit = register_with()
-    with acting(meta_for("officer-1")):
-        unit.approve("ok")
+    unit.approve("ok")
     details = {k: v for k, v in unit_details(technology_company=True).items() if k != "credit_code"}
-    with acting(meta_for("contact-1", "unit_contact")):
-        assert refusal(unit.update_details, {**details, "unit_type": "university"}, POLICY_A).rule \
-            == "B.company.enterprise"
-        unit.update_details(details, POLICY_A)
+    assert refusal(unit.update_details, {**details, "unit_type": "university"}, POLICY_A).rule \
+        == "B.company.enterprise"
+    unit.update_details(details, POLICY_A)
     assert (unit.technology_company, unit.status) == (True, "pending")
 
 
@@ -70,10 +67,11 @@ def test_the_rpc_defaults_to_not_a_technology_company():
 def test_registered_and_details_updated_leave_as_v2_with_the_declaration(make_app):
     app = make_app(RegistrationApplication)
     details = unit_details(technology_company=True)
-    unit_id = app.execute(meta_for("contact-1", "unit_contact"), app.register_unit(details)).result["unit_id"]
-    app.execute(meta_for("officer-1"), app.audit_unit(UUID(unit_id), "return", "补正", None))
+    unit_id = handled(app, registering.RegisterUnit(**details), "contact-1", "unit_contact")["unit_id"]
+    handled(app, registering.AuditUnit(unit_id=UUID(unit_id), outcome="return", reason="补正"))
     update = {k: v for k, v in unit_details(technology_company=False).items() if k != "credit_code"}
-    app.execute(meta_for("contact-1", "unit_contact"), app.update_details(UUID(unit_id), update, None))
+    handled(app, registering.UpdateUnitDetails(unit_id=UUID(unit_id), **update), "contact-1", "unit_contact",
+            unit_id=unit_id)
     envelopes, _ = envelopes_after("registration", app, 0, 10)
     loaded = [load_envelope(json.loads(json.dumps(e))) for e in envelopes]
     assert [(e["type"], e["schema_version"]) for e in loaded] == [
@@ -105,8 +103,7 @@ def test_a_stored_v1_registration_reads_back_as_not_a_technology_company(make_ap
     """A v1 event as it sits in an existing store (no class_version, no technology_company) is read back,
     projected and republished as v2."""
     app = make_app(RegistrationApplication)
-    unit_id = UUID(app.execute(meta_for("contact-1", "unit_contact"),
-                               app.register_unit(unit_details())).result["unit_id"])
+    unit_id = UUID(handled(app, registering.RegisterUnit(**unit_details()), "contact-1", "unit_contact")["unit_id"])
     stored = app.recorder.select_notifications(start=1, limit=1)[0]
     assert app.mapper.cipher is None and app.mapper.compressor is None   # the state is plain transcoded JSON
     state = app.mapper.transcoder.decode(stored.state)

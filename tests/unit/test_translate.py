@@ -6,7 +6,6 @@ import pytest
 
 from shared import policy
 from shared.contracts.envelope import event_id_for, load_envelope
-from shared.eventstore.meta import acting
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
 from shared.messaging.relay import POSITION_NAME, Relay
@@ -17,7 +16,11 @@ from services.application.domain import Case, UnitStanding
 from services.funding.app import FundingApplication
 from services.funding.domain import CaseFunding
 from services.registration.app import RegistrationApplication
+from services.registration import commands as registering
 from tests.unit.unit_helpers import CONTACT, START, meta_for, unit_details
+
+
+SYSTEM = meta_for("system:test", "system")
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def registration(make_app):
 def register(app, n=1, command_id=None):
     details = unit_details(f"91110114MA{n:08d}")
     meta = meta_for("contact-1", "unit_contact", command_id=command_id)
-    return uuid.UUID(app.execute(meta, app.register_unit(details)).result["unit_id"])
+    return uuid.UUID(app.handle(registering.RegisterUnit(**details), meta).result["unit_id"])
 
 
 def notifications(app):
@@ -68,7 +71,7 @@ def test_the_event_id_is_derived_from_source_stream_and_sequence(registration):
 
 def test_each_event_of_a_stream_gets_its_own_id_and_sequence(registration):
     unit_id = register(registration)
-    registration.execute(meta_for(), registration.audit_unit(unit_id, "approve", "ok", None))
+    registration.handle(registering.AuditUnit(unit_id=unit_id, outcome="approve", reason="ok"), meta_for())
     envelopes, _ = envelopes_after("registration", registration, 0, 100)
     assert [e["sequence"] for e in envelopes] == [1, 2]
     assert [e["type"] for e in envelopes] == ["registration.unit.Registered", "registration.unit.Approved"]
@@ -84,20 +87,18 @@ def test_command_receipts_never_leave_the_service(registration):
 
 def test_unit_standings_never_leave_the_application_service(make_app):
     application = make_app(ApplicationApplication)
-    with acting(meta_for("system:application", "system")):
-        standing = UnitStanding(id=uuid.uuid4(), name="昌平公司", unit_type="enterprise")
-    application.record(standing)
+    standing = UnitStanding(id=uuid.uuid4(), name="昌平公司", unit_type="enterprise")
+    application.record(SYSTEM, standing)
     assert to_envelope("application", application, notifications(application)[0]) is None
 
 
 def test_case_events_carry_their_case_id(make_app):
     application = make_app(ApplicationApplication)
-    with acting(meta_for("system:application", "system")):
-        unit = UnitStanding(id=uuid.uuid4(), name="昌平公司", unit_type="enterprise")
-        unit.approved(source={"service": "registration", "event_id": uuid.uuid4(), "position": 2, "sequence": 2,
-                              "type": "registration.unit.Approved", "occurred_at": START})
-        case = Case.file(unit, "A", "杰出人才申报", policy.current("A"), START.date())
-    application.record(unit, case)
+    unit = UnitStanding(id=uuid.uuid4(), name="昌平公司", unit_type="enterprise")
+    unit.approved(source={"service": "registration", "event_id": uuid.uuid4(), "position": 2, "sequence": 2,
+                          "type": "registration.unit.Approved", "occurred_at": START})
+    case = Case.file(unit, "A", "杰出人才申报", policy.current("A"), START.date())
+    application.record(SYSTEM, unit, case)
     envelopes, _ = envelopes_after("application", application, 0, 100)
     assert [e["type"] for e in envelopes] == ["application.case.Filed", "application.case.RegistrationReferenced"]
     assert {e["case_id"] for e in envelopes} == {str(case.id)}
@@ -107,10 +108,9 @@ def test_case_events_carry_their_case_id(make_app):
 
 def test_business_dates_are_published_as_iso_dates(make_app):
     funding = make_app(FundingApplication)
-    with acting(meta_for("system:funding", "system")):
-        case = CaseFunding(id=uuid.uuid4(), programme="A")
-        case.schedule_award(100, START.date(), "A.award.cap", "changju-2024")
-    funding.record(case)
+    case = CaseFunding(id=uuid.uuid4(), programme="A")
+    case.schedule_award(100, START.date(), "A.award.cap", "changju-2024")
+    funding.record(SYSTEM, case)
     envelopes, _ = envelopes_after("funding", funding, 0, 100)
     assert envelopes[-1]["payload"]["due_on"] == START.date().isoformat()
     assert load_envelope(json.loads(json.dumps(envelopes[-1])))["payload"]["due_on"] == START.date()

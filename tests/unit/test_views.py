@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 
+from shared.config import PostgresSettings
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import PositionMoved, ViewStore
 
@@ -19,7 +20,7 @@ def postgres_view_store():
     except psycopg.OperationalError as exc:
         pytest.skip(f"no PostgreSQL server at {PG_SERVER['host']}:{PG_SERVER['port']}: {exc}")
     settings = StoreSettings(service=f"t_{uuid.uuid4().hex[:12]}", kind="postgres",
-                             postgres={"dbname": PG_DATABASE, **PG_SERVER})
+                             postgres=PostgresSettings(dbname=PG_DATABASE, **PG_SERVER))
     settings.prepare()
     store = ViewStore(settings.view_store_env())
 

@@ -10,7 +10,7 @@ from services import samples
 from services.review.domain import CaseReview
 from shared.clock import BEIJING
 from shared.contracts.envelope import event_id_for, load_envelope
-from shared.eventstore.meta import EventMeta, acting
+from shared.eventstore.meta import EventMeta
 from shared.identity import Identity
 
 START = datetime(2024, 10, 1, 9, 0, tzinfo=BEIJING)
@@ -27,6 +27,11 @@ def unit_details(credit_code: str = "91110114MA01ABCD12", **overrides) -> dict:
 def meta_for(actor_id: str = "officer-1", role: str = "officer", *, unit_id: str | None = None,
              at: datetime = START, command_id: str | None = None) -> EventMeta:
     return EventMeta(actor=Identity(actor_id, role, unit_id), occurred_at=at, command_id=command_id)
+
+
+def handled(app, command, actor_id: str = "officer-1", role: str = "officer", **meta) -> dict:
+    """The result of a command handled by an Application as that actor (see `meta_for`)."""
+    return app.handle(command, meta_for(actor_id, role, **meta)).result
 
 
 def wire(envelope: dict) -> dict:
@@ -73,24 +78,20 @@ def submission(**overrides) -> dict:
 
 
 def submitted(programme="A", **facts) -> CaseReview:
-    with acting(meta_for("system:review", "system")):
-        review = CaseReview(id=uuid.uuid4(), programme=programme, unit_id=uuid.uuid4())
-        review.receive_submission(submission(**facts), SOURCE)
+    review = CaseReview(id=uuid.uuid4(), programme=programme, unit_id=uuid.uuid4())
+    review.receive_submission(submission(**facts), SOURCE)
     return review
 
 
 def audited(auditor="officer-1", programme="A", **facts) -> CaseReview:
     review = submitted(programme, **facts)
-    with acting(meta_for(auditor)):
-        review.approve_audit(auditor, "材料齐全")
+    review.approve_audit(auditor, "材料齐全")
     return review
 
 
 def ready(auditor="officer-1", programme="A", **facts) -> CaseReview:
     """Audited, paper copies in order, scored by one reviewer."""
     review = audited(auditor, programme, **facts)
-    with acting(meta_for("system:review", "system")):
-        review.check_paper(True, SOURCE)
-    with acting(meta_for("reviewer-1", "reviewer")):
-        review.score("reviewer-1", 90, "成果突出")
+    review.check_paper(True, SOURCE)
+    review.score("reviewer-1", 90, "成果突出")
     return review
