@@ -40,7 +40,7 @@ from services.funding.computation import Computation
 from services.funding.ledger import CANCELLED, PAID, Disbursement, Ledger, idempotency_key
 from services.funding.placement_money import (BREAKTHROUGH, CLAUSES, LIVING, LIVING_RECOVERY, PRIZE, PROJECT,
                                               LivingMonth, breakthrough_subsidy, living_monthly_fen, living_months,
-                                              prize, project_subsidy, term_months)
+                                              next_living_due, prize, project_subsidy, schedule_end, term_months)
 
 PURPOSES = {PROJECT: "project subsidy (项目资金补贴)", LIVING: "living subsidy (人才生活补贴)",
             PRIZE: "prize (课题奖励)", BREAKTHROUGH: "breakthrough subsidy (重大技术突破资金补贴)"}
@@ -62,6 +62,39 @@ def _entitlement(code: str, kind: str, status: str, clause: str, title: str, *, 
             "units": units, "amount_fen": amount, "ceiling_fen": ceiling_fen if status == GRANTED else 0,
             "starts_on": _iso(starts_on), "ends_on": _iso(ends_on),
             "computation": computation.to_dict() if computation else None}
+
+
+def _project_entitlement(policy: dict, appointment: dict) -> tuple[dict, Computation]:
+    """The project subsidy (四(二)1), refused if another placement of the expert holds it this term
+    (`project_subsidy_held_by`); with its computation."""
+    starts_on, ends_on = appointment["starts_on"], appointment["ends_on"]
+    held_by = appointment.get("project_subsidy_held_by")
+    if held_by:
+        why = Computation(rule="B.project_subsidy.one_per_term", clause=CLAUSES[PROJECT],
+                          policy_edition=policy["edition"], amount_fen=0,
+                          inputs={"expert_id": str(appointment["expert_id"]), "held_by_placement": str(held_by)},
+                          explanation="an expert's project subsidy is for one placement per service term"
+                                      " (一个服务期内仅可获得一个合作项目资金补贴支持): another placement holds it")
+        return _entitlement(PROJECT, "money", REFUSED, CLAUSES[PROJECT], PURPOSES[PROJECT], starts_on=starts_on,
+                            ends_on=ends_on, computation=why, unit="once", units=1), why
+    why = project_subsidy(policy, appointment["kind"], appointment["project_funds_fen"])
+    return _entitlement(PROJECT, "money", GRANTED, CLAUSES[PROJECT], PURPOSES[PROJECT], starts_on=starts_on,
+                        ends_on=ends_on, computation=why, unit="once", units=1, ceiling_fen=why.amount_fen), why
+
+
+def _living_entitlement(policy: dict, starts_on: date, ends_on: date) -> dict:
+    """The living subsidy (四(二)2): so much a month for the term's months."""
+    months = term_months(starts_on, ends_on)
+    monthly = living_monthly_fen(policy)
+    why = Computation(
+        rule="B.living.monthly", clause=CLAUSES[LIVING], policy_edition=policy["edition"], amount_fen=monthly,
+        inputs={"monthly_fen": monthly, "term_starts_on": starts_on.isoformat(),
+                "term_ends_on": ends_on.isoformat(), "months": months,
+                "partial_month": policy["money"][LIVING].get("partial_month", "pro_rata_days")},
+        explanation=f"{fen_to_yuan_str(monthly)} yuan a month for the {months} month(s) of the term, months"
+                    " anchored at its start, a part month pro rata by days, paid in arrears")
+    return _entitlement(LIVING, "money", GRANTED, CLAUSES[LIVING], PURPOSES[LIVING], starts_on=starts_on,
+                        ends_on=ends_on, computation=why, unit="month", units=months, ceiling_fen=monthly * months)
 
 
 class PlacementFunding(Ledger, Stream):
@@ -104,12 +137,9 @@ class PlacementFunding(Ledger, Stream):
         nothing more."""
         if self.appointment is None:
             return None
-        ends_on = self.term_ends_on
-        if self.expired:
-            ends_on = min(ends_on, self.expired["ends_on"])
-        if self.ended:
-            ends_on = min(ends_on, self.ended["ended_on"] + timedelta(days=1))
-        return max(ends_on, self.appointment["starts_on"])
+        return schedule_end(self.appointment["starts_on"], self.term_ends_on,
+                            expired_on=self.expired["ends_on"] if self.expired else None,
+                            ended_on=self.ended["ended_on"] if self.ended else None)
 
     def living_plan(self) -> list[LivingMonth]:
         if self.appointment is None:
@@ -141,32 +171,8 @@ class PlacementFunding(Ledger, Stream):
             raise rule_violation("funding.appointment.once", "this placement was already appointed")
         policy = policies.edition(appointment["policy_edition"])
         starts_on, ends_on = appointment["starts_on"], appointment["ends_on"]
-        held_by = appointment.get("project_subsidy_held_by")
-        if held_by:
-            why = Computation(rule="B.project_subsidy.one_per_term", clause=CLAUSES[PROJECT],
-                              policy_edition=policy["edition"], amount_fen=0,
-                              inputs={"expert_id": str(appointment["expert_id"]), "held_by_placement": str(held_by)},
-                              explanation="an expert's project subsidy is for one placement per service term"
-                                          " (一个服务期内仅可获得一个合作项目资金补贴支持): another placement holds it")
-            project = _entitlement(PROJECT, "money", REFUSED, CLAUSES[PROJECT], PURPOSES[PROJECT], starts_on=starts_on,
-                                   ends_on=ends_on, computation=why, unit="once", units=1)
-        else:
-            why = project_subsidy(policy, appointment["kind"], appointment["project_funds_fen"])
-            project = _entitlement(PROJECT, "money", GRANTED, CLAUSES[PROJECT], PURPOSES[PROJECT],
-                                   starts_on=starts_on, ends_on=ends_on, computation=why, unit="once", units=1,
-                                   ceiling_fen=why.amount_fen)
-        months = term_months(starts_on, ends_on)
-        monthly = living_monthly_fen(policy)
-        living_why = Computation(
-            rule="B.living.monthly", clause=CLAUSES[LIVING], policy_edition=policy["edition"], amount_fen=monthly,
-            inputs={"monthly_fen": monthly, "term_starts_on": starts_on.isoformat(),
-                    "term_ends_on": ends_on.isoformat(), "months": months,
-                    "partial_month": policy["money"][LIVING].get("partial_month", "pro_rata_days")},
-            explanation=f"{fen_to_yuan_str(monthly)} yuan a month for the {months} month(s) of the term, months"
-                        " anchored at its start, a part month pro rata by days, paid in arrears")
-        living = _entitlement(LIVING, "money", GRANTED, CLAUSES[LIVING], PURPOSES[LIVING], starts_on=starts_on,
-                              ends_on=ends_on, computation=living_why, unit="month", units=months,
-                              ceiling_fen=monthly * months)
+        project, why = _project_entitlement(policy, appointment)
+        living = _living_entitlement(policy, starts_on, ends_on)
         titles = {s["code"]: s["title"] for s in policy.get("services", [])}
         services = [_entitlement(code, kind, GRANTED, clause, titles.get(code, code), starts_on=starts_on,
                                  ends_on=ends_on) for code, (kind, clause) in SERVICES.items()]
@@ -337,7 +343,10 @@ class PlacementFunding(Ledger, Stream):
         return count
 
     def next_due_on(self) -> date | None:
-        return next((m.due_on for m in self.living_plan() if self.released_fen(m.name) < m.amount_fen), None)
+        """When `tick` next has a month to release (None: nothing left); the read model asks the same rule."""
+        if self.appointment is None:
+            return None
+        return next_living_due(self.policy(), self.appointment["starts_on"], self.schedule_ends_on, self.released_fen)
 
     def _release(self, month: LivingMonth, owed: int) -> None:
         keys = self.living_keys(month.name)

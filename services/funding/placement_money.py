@@ -120,6 +120,26 @@ def living_months(policy: dict, starts_on: date, ends_on: date) -> list[LivingMo
     return out
 
 
+def schedule_end(starts_on: date, term_ends_on: date, *, expired_on: date | None = None,
+                 ended_on: date | None = None) -> date:
+    """The first day the living subsidy no longer pays: the term's end (`term_ends_on`, extensions
+    included), or earlier an expiry's date or the day after an early end (`ended_on`: its last day);
+    never before the term starts."""
+    ends_on = term_ends_on
+    if expired_on is not None:
+        ends_on = min(ends_on, expired_on)
+    if ended_on is not None:
+        ends_on = min(ends_on, ended_on + timedelta(days=1))
+    return max(ends_on, starts_on)
+
+
+def next_living_due(policy: dict, starts_on: date, ends_on: date, released_fen) -> date | None:
+    """When the next living-subsidy month is due: the first month of the plan not yet released in
+    full (`released_fen(month name)`: what was released for it, cancellations left out). None: none."""
+    months = living_months(policy, starts_on, ends_on)
+    return next((m.due_on for m in months if released_fen(m.name) < m.amount_fen), None)
+
+
 def term_months(starts_on: date, ends_on: date) -> int:
     """How many (anchored) months a term touches, a partial one counting as one."""
     k = 0

@@ -94,6 +94,13 @@ def rent_schedule(policy: dict, case_id: UUID | str, start: date, monthly_rent_f
     return out
 
 
+def rent_due_after(period_ends_on: date, plan_ends_on: date | None) -> date | None:
+    """When the instalment after one ending on `period_ends_on` is due: instalments are back to back,
+    each due on its first day, up to the plan's end (`plan_ends_on`, exclusive). None: it was the last."""
+    following = period_ends_on + timedelta(days=1)
+    return following if plan_ends_on and following < plan_ends_on else None
+
+
 def _instalment(case_id, start: date, first: int, last: int, monthly: Computation, frequency: int,
                 total_months: int) -> Instalment:
     months = tuple(subsidy_month(start, k) for k in range(first, last + 1))

@@ -10,7 +10,9 @@ from shared.platform.store import EventStore
 from shared.platform.timers import timer_from_config
 
 from services.funding import commands
-from services.funding.app import DISBURSEMENTS, FUNDING_CASES, FundingApplication, check_read_access
+from services.funding.app import FundingApplication
+from services.funding.cases import check_read_access
+from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 
 READERS = ("funding_officer", "officer", "auditor", "unit_contact", "expert")
 A_KEYS = ("case_id", "programme", "unit_id", "decision", "entitlements", "deadlines", "housing", "service_money",

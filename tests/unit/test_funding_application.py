@@ -18,8 +18,9 @@ from shared.messaging.inbox import Inbox, Outcome
 from shared.messaging.translate import envelopes_after
 
 from services.funding import commands
-from services.funding.app import DISBURSEMENTS, FUNDING_CASES, FundingApplication
+from services.funding.app import FundingApplication
 from services.funding.domain import idempotency_key
+from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 from tests.unit.unit_helpers import meta_for, wire
 
 UNIT = "00000000-0000-4000-8000-0000000000aa"

@@ -14,9 +14,9 @@ from shared.identity import Identity
 from shared.messaging.inbox import Outcome
 
 from services.funding import commands
-from services.funding.app import DISBURSEMENTS, FUNDING_CASES
 from services.funding.ledger import idempotency_key
 from services.funding.placement import PlacementFunding
+from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 from tests.unit.test_funding_application import deliver, funding, published, report, run, view  # noqa: F401 (fixture)
 from tests.unit.unit_helpers import wire
 
