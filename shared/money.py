@@ -1,7 +1,7 @@
 """Money is integer fen. Yuan figures from the policies are converted exactly, never via float."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 FEN_PER_YUAN = 100
 
@@ -16,9 +16,3 @@ def yuan(amount: int | str | Decimal) -> int:
 
 def fen_to_yuan_str(fen: int) -> str:
     return str((Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01")))
-
-
-def percent_of(fen: int, percent: int | str | Decimal) -> int:
-    """percent% of an amount, rounded half-up to the fen (the rounding is recorded by callers)."""
-    value = Decimal(fen) * Decimal(str(percent)) / 100
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

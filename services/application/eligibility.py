@@ -334,10 +334,3 @@ def award_money_allowed(talent: Talent, policy: dict) -> bool:
     """National/Beijing programme talents are eligible and covered by the services, but receive no
     local award money (二(一)2 注)."""
     return not talent.national_or_beijing_talent or bool(policy["award"]["national_or_beijing_talent_award_money"])
-
-
-def award_top_up_fen(new_category_cap_fen: int, earlier_award_fen: int) -> int:
-    """补差 (三(一)): the new category's amount less what was already awarded; never negative."""
-    _require_count(new_category_cap_fen, "new_category_cap_fen")
-    _require_count(earlier_award_fen, "earlier_award_fen")
-    return max(0, new_category_cap_fen - earlier_award_fen)

@@ -73,9 +73,8 @@ class PlacementEndpoints:
     def placements_by_status(self, call):
         """Officers list placements in a status, paged, oldest filing first."""
         d = call.data
-        items, total = self.store.views.find(PLACEMENTS, {"status": d["status"]}, order_by="filed_at",
-                                             limit=d["limit"], offset=d["offset"])
-        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+        return self.store.views.page(PLACEMENTS, {"status": d["status"]}, order_by="filed_at", limit=d["limit"],
+                                     offset=d["offset"])
 
     @query(contracts.CooperationQuery, roles=("unit_contact", "expert", "officer", "auditor"))
     def cooperation(self, call):
@@ -90,7 +89,7 @@ class PlacementEndpoints:
                 "confirmed_by": cooperation.confirmed_by, "agreed": cooperation.agreed,
                 "case_id": str(cooperation.placement_id) if cooperation.placement_id else None}
 
-    @timer_from_config("APPLICATION", "timer_seconds", default=60)
+    @timer_from_config("APPLICATION", default=60)
     def expire_terms(self):
         """Records the end of every placement term that is due by business time, once; only the instance
         that runs the store's followers does it (its read models are current)."""

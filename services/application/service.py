@@ -85,9 +85,8 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
     def cases_by_status(self, call):
         """Officers list cases in a status, paged, oldest filing first."""
         d = call.data
-        items, total = self.store.views.find(CASES, {"status": d["status"]}, order_by="filed_at",
-                                             limit=d["limit"], offset=d["offset"])
-        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+        return self.store.views.page(CASES, {"status": d["status"]}, order_by="filed_at", limit=d["limit"],
+                                     offset=d["offset"])
 
     @query(contracts.UnitCases, roles=("unit_contact", "officer", "auditor"))
     def unit_cases(self, call):
@@ -95,9 +94,8 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         d = call.data
         if call.identity.role == "unit_contact" and call.identity.unit_id != str(d["unit_id"]):
             raise forbidden("a unit contact may see only their own unit's cases", rule="roles.own_unit")
-        items, total = self.store.views.find(CASES, {"unit_id": str(d["unit_id"])}, order_by="filed_at",
-                                             limit=d["limit"], offset=d["offset"])
-        return {"items": items, "total": total, "limit": d["limit"], "offset": d["offset"]}
+        return self.store.views.page(CASES, {"unit_id": str(d["unit_id"])}, order_by="filed_at",
+                                     limit=d["limit"], offset=d["offset"])
 
     def _case_doc(self, call) -> dict:
         doc = self.store.views.get(CASES, str(call.data["case_id"]))

@@ -43,8 +43,7 @@ from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 
 from services.funding import ledger
-from services.funding.ledger import (CANCELLED, FAILED, OUTCOMES, PAID, PENDING, RETRIED, RETURNED,  # noqa: F401
-                                     SCHEDULED, Disbursement, Ledger, case_id_of_key, idempotency_key)
+from services.funding.ledger import PAID, Disbursement, Ledger, idempotency_key
 
 from services.funding.computation import Computation
 from services.funding.entitlements import GRANTED, Decision, Entitlement, deadlines, derive_entitlements
@@ -304,14 +303,6 @@ class CaseFunding(Ledger, Stream):
                 self._deadline_reached(deadline=item, due_on=deadline["due_on"], effective_on=deadline["due_on"],
                                        rule=deadline["rule"], clause=deadline["clause"])
         return len(todo)
-
-    def next_due_on(self) -> date | None:
-        """The next date `tick` has something to do (None: nothing left)."""
-        dates = [d["due_on"] for d in self.deadlines.values() if d["status"] == PENDING_DEADLINE]
-        last_day = self.ended["ended_on"] if self.ended else None
-        dates += [i.due_on for i in self.rent_instalments() if i.idempotency_key not in self.disbursements
-                  and (last_day is None or i.starts_on <= last_day)][:1]
-        return min(dates, default=None)
 
     def _release(self, instalment: Instalment) -> None:
         why: Computation = instalment.computation

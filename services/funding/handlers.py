@@ -15,14 +15,15 @@ from services.funding.cases import funding_of_key, own_case, placement
 
 
 class FundingCommands:
-    rent_frequency_months: int | None = None   # FUNDING.rent_frequency_months, set at start-up; None: the edition's
+    """The funding Application's command handlers (mixed into FundingApplication)."""
 
     # -- programme A --------------------------------------------------------------------------------
     @handles(commands.ChooseHousing)
     def choose_housing(self, command, uow) -> dict:
         funding = own_case(uow, command.case_id, command.expected_version)
         funding.choose_housing(command.choice, self.clock.today(), monthly_rent_fen=command.monthly_rent_fen,
-                               starts_on=command.starts_on, frequency_months=self.rent_frequency_months)
+                               starts_on=command.starts_on,
+                               frequency_months=self.settings.rent_frequency_months)
         return {"case_id": str(command.case_id), "housing": _plain(funding.housing),
                 "scheduled": [k for k, d in funding.disbursements.items() if d.pending], "version": funding.version}
 

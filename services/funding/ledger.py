@@ -10,7 +10,8 @@ The event classes are defined once, here, and each aggregate names them in its o
 aggregate's own nested events (`CaseFunding.DisbursementPaid`,
 `PlacementFunding.DisbursementPaid`), so each stream keeps its own event types and topics,
 while the state they change and the rules of the funding office's reports live in one place
-(`Ledger`).
+(`Ledger`). Both redefinitions subclass the class defined here, so a reader of either stream's
+events matches this one (`isinstance`, or `services.funding.views.change_for`).
 
 The rules, by the ids a refusal names: `funding.payment.paid_once`,
 `funding.payment.current_attempt`, `funding.payment.transition`, `funding.payment.not_in_future`,
@@ -190,13 +191,9 @@ class RecoveryWithdrawn(Stream.Event):
         aggregate.recoveries[self.idempotency_key]["status"] = "withdrawn"
 
 
-LEDGER_EVENTS = (DisbursementScheduled, DisbursementPaid, DisbursementFailed, DisbursementReturned,
-                 DisbursementRetried, DisbursementCancelled, RecoveryClaimed, RecoveryWithdrawn)
-
-
 class Ledger:
     """Disbursements, the funding office's reports and retries, and recoveries. Mixed into a
-    `Stream` aggregate whose body names the `LEDGER_EVENTS` (see the module's docstring) and
+    `Stream` aggregate whose body names the event classes above (see the module's docstring) and
     whose creation calls `_open_ledger()`.
 
     Hooks: `_check_separation(actor_id, disbursement)` refuses a report or retry by someone who

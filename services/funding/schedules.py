@@ -13,7 +13,7 @@ Conventions (ours; the seed fixes none of them):
 * Each instalment is **due on its first day** (paid in advance), which is why an early end can
   leave periods to recover (`services.funding.recovery`).
 * Every (obligation, period) has one idempotency key `<case_id>:<obligation_id>:<period>`, the
-  format of `services.funding.domain.idempotency_key`.
+  format of `services.funding.ledger.idempotency_key`.
 """
 from __future__ import annotations
 
@@ -28,13 +28,9 @@ from shared.money import fen_to_yuan_str
 from services.funding.computation import Computation
 from services.funding.entitlements import monthly_rent_computation
 from services.funding.figures import support_figures
+from services.funding.ledger import idempotency_key
 
 RENT_OBLIGATION = "rent_subsidy"
-
-
-def idempotency_key(case_id: UUID | str, obligation_id: str, period: str) -> str:
-    """Same format as services.funding.domain.idempotency_key (kept framework-free here)."""
-    return f"{case_id}:{obligation_id}:{period}"
 
 
 @dataclass(frozen=True)

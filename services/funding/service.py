@@ -1,7 +1,6 @@
 """funding: the nameko service. Entrypoints only translate calls into commands and queries;
 the deadline timer hands due cases to the Application. Documented in docs/funding.md."""
 from shared import logs
-from shared.config import Settings
 from shared.contracts import funding as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
@@ -24,21 +23,12 @@ OFFICE_READERS = ("funding_officer", "officer", "auditor")
 log = logs.get_logger("funding.timer")
 
 
-class FundingStore(EventStore):
-    """funding's store; the office's rent frequency (`FUNDING.rent_frequency_months`) is read
-    from the settings once, at start-up."""
-
-    def setup(self):
-        super().setup()
-        self.store.app.rent_frequency_months = Settings.of(self.container).rent_frequency_months
-
-
 class FundingService(base.PlatformService, base.InboxService):
     name = "funding"
-    store = FundingStore(FundingApplication)
+    store = EventStore(FundingApplication)
 
     # -- the timer ---------------------------------------------------------------------------
-    @timer_from_config("FUNDING", "timer_seconds", default=60)
+    @timer_from_config("FUNDING", default=60)
     def fire_deadlines(self):
         """Release due rent instalments and record reached deadlines, as system:funding. Only the
         process that holds the store's lease runs it (its read models are the fresh ones); running

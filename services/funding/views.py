@@ -18,7 +18,8 @@ from shared import policy as policies
 from shared.eventstore.projection import Projection
 
 from services.funding import ledger
-from services.funding.domain import PENDING, PENDING_DEADLINE, RENT, CaseFunding
+from services.funding.domain import PENDING_DEADLINE, RENT, CaseFunding
+from services.funding.ledger import PENDING
 from services.funding.placement import PlacementFunding
 from services.funding.placement_money import LIVING, next_living_due, schedule_end
 from services.funding.schedules import rent_due_after

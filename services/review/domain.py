@@ -3,7 +3,7 @@ Pure domain.
 
 Separation of duties is a rule of the record, not of the portal: whoever audited a case
 (approved or returned it) cannot decide its award, and a reviewer who declared a conflict of
-interest cannot score it.
+interest cannot score it. The scoring rules programme B's project review shares are in scoring.py.
 
     draft ─(submitted)─▶ awaiting_audit ─approve─▶ audit_approved ─(paper ok)─▶ paper_delivered ─decide─▶ award_decided
                               │    ▲                                      scores ─┘
@@ -21,7 +21,11 @@ from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 from shared.policy import category_cap_fen
 
-SCORE_RANGE = (0, 100)
+from services.review import scoring
+
+DECISION = scoring.DecisionRules(
+    barred_rule="separation_of_duties.audit_decide", barred_message="whoever audited a case cannot decide its award",
+    unscored_message="the working group decides after at least one reviewer scored the case")
 
 
 class CaseReview(Stream):
@@ -90,22 +94,15 @@ class CaseReview(Stream):
     # -- reviewers -----------------------------------------------------------------------
     def declare_conflict(self, reviewer: str, reason: str) -> None:
         self._require_undecided()
-        if reviewer in self.conflicts:
-            return   # declared already: nothing new to record
-        self._conflict_declared(reviewer=reviewer, reason=reason)
+        if scoring.is_new_conflict(reviewer, self.conflicts):
+            self._conflict_declared(reviewer=reviewer, reason=reason)
 
     def score(self, reviewer: str, score: int, opinion: str) -> None:
         self._require_undecided()
         if self.status not in ("audit_approved", "paper_delivered"):
             raise rule_violation("review.score.after_audit", f"reviewers score a case after its audit passed; this "
                                  f"one is {self.status}", fields={"case_id": [f"case review is {self.status}"]})
-        if reviewer in self.conflicts:
-            raise rule_violation("review.conflict_of_interest", "a reviewer who declared a conflict of interest "
-                                 "cannot review this case", fields={"score": ["conflict of interest declared"]})
-        low, high = SCORE_RANGE
-        if not low <= score <= high:
-            raise rule_violation("review.score.range", f"a score is from {low} to {high}",
-                                 fields={"score": [f"from {low} to {high}"]})
+        scoring.check_score(reviewer, score, self.conflicts, "case")
         self._scored(reviewer=reviewer, score=score, opinion=opinion)
 
     def _require_undecided(self) -> None:
@@ -118,7 +115,7 @@ class CaseReview(Stream):
 
     @event("Scored")
     def _scored(self, reviewer: str, score: int, opinion: str):
-        self.scores[reviewer] = score   # a reviewer's later score replaces their earlier one
+        scoring.replace_score(self.scores, reviewer, score)
 
     # -- the working group's decision ----------------------------------------------------
     def decide_award(self, decider: str, award_fen: int, reason: str, policy: dict, today: date) -> None:
@@ -165,11 +162,7 @@ class CaseReview(Stream):
             raise rule_violation("review.decision.after_paper", "the working group decides after the audit passed and "
                                  f"compliant paper copies arrived; the case is {self.status}",
                                  fields={"case_id": [f"case review is {self.status}"]})
-        if decider in self.auditors:
-            raise rule_violation("separation_of_duties.audit_decide", "whoever audited a case cannot decide its award")
-        if not self.scores:
-            raise rule_violation("review.decision.scored", "the working group decides after at least one "
-                                 "reviewer scored the case", fields={"case_id": ["no reviewer's score"]})
+        scoring.check_decider(decider, self.auditors, self.scores, DECISION)
 
     @event("NotSelected")
     def _not_selected(self, reason: str, policy_edition: str, scores: dict):

@@ -6,7 +6,7 @@ talent-work office. Pure domain.
                    └─▶ rejected
 
 Separation of duties: a reviewer who declared a conflict of interest cannot score the project, and
-whoever scored it cannot decide it.
+whoever scored it cannot decide it (the scoring rules, shared with programme A, are in scoring.py).
 """
 from __future__ import annotations
 
@@ -18,7 +18,11 @@ from eventsourcing.domain import event
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 
-from services.review.domain import SCORE_RANGE
+from services.review import scoring
+
+DECISION = scoring.DecisionRules(
+    barred_rule="separation_of_duties.review_decide", barred_message="whoever scored a project cannot decide it",
+    unscored_message="the project is decided after at least one expert scored it")
 
 
 class PlacementReview(Stream):
@@ -36,27 +40,17 @@ class PlacementReview(Stream):
 
     def declare_conflict(self, reviewer: str, reason: str) -> None:
         self._require("under_review", "review.decided", "the project is decided")
-        if reviewer not in self.conflicts:
+        if scoring.is_new_conflict(reviewer, self.conflicts):
             self._conflict_declared(reviewer=reviewer, reason=reason)
 
     def score(self, reviewer: str, score: int, opinion: str) -> None:
         self._require("under_review", "review.decided", "the project is decided")
-        if reviewer in self.conflicts:
-            raise rule_violation("review.conflict_of_interest", "a reviewer who declared a conflict of interest "
-                                 "cannot review this project", fields={"score": ["conflict of interest declared"]})
-        low, high = SCORE_RANGE
-        if not low <= score <= high:
-            raise rule_violation("review.score.range", f"a score is from {low} to {high}",
-                                 fields={"score": [f"from {low} to {high}"]})
+        scoring.check_score(reviewer, score, self.conflicts, "project")
         self._scored(reviewer=reviewer, score=score, opinion=opinion)
 
     def decide(self, decider: str, approve: bool, reason: str) -> None:
         self._require("under_review", "review.decided", "the project is decided")
-        if decider in self.scores:
-            raise rule_violation("separation_of_duties.review_decide", "whoever scored a project cannot decide it")
-        if not self.scores:
-            raise rule_violation("review.decision.scored", "the project is decided after at least one expert "
-                                 "scored it", fields={"case_id": ["no reviewer's score"]})
+        scoring.check_decider(decider, self.scores, self.scores, DECISION)
         if approve:
             self._approved(reason=reason, scores=dict(self.scores), policy_edition=self.policy_edition)
         else:
@@ -78,7 +72,7 @@ class PlacementReview(Stream):
 
     @event("Scored")
     def _scored(self, reviewer: str, score: int, opinion: str):
-        self.scores[reviewer] = score
+        scoring.replace_score(self.scores, reviewer, score)
 
     @event("ProjectApproved")
     def _approved(self, reason: str, scores: dict, policy_edition: str):

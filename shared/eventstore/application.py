@@ -29,6 +29,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import RecordConflictError, Tracking, Transcoding
 
 from shared.clock import Clock, SystemClock
+from shared.config import Settings
 from shared.errors import CommandIdReused, conflict
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import CommandReceipt, receipt_id
@@ -36,7 +37,7 @@ from shared.eventstore.unit_of_work import UnitOfWork
 
 CONFLICT_RETRIES = 3
 
-Handler = Callable[[Any, Any, UnitOfWork], dict]
+Handler = Callable[[Any, Any, UnitOfWork], dict]      # (application, command, unit of work) -> result
 
 
 def handles(command_class: type):
@@ -76,9 +77,10 @@ def check_version(aggregate, expected_version: int | None) -> None:
 
 
 class ServiceApplication(Application):
-    def __init__(self, env: dict | None = None, clock: Clock | None = None):
+    def __init__(self, env: dict | None = None, clock: Clock | None = None, settings: Settings | None = None):
         super().__init__(env=env)
         self.clock = clock or SystemClock()
+        self.settings = settings or Settings()   # the service's configuration, for handlers that need it
         self._commit_listeners: list[Callable[[], None]] = []
 
     def construct_recorder(self):
@@ -119,6 +121,8 @@ class ServiceApplication(Application):
             return None
 
     # -- commands -----------------------------------------------------------------
+    command_handlers: dict[type, Handler] = {}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.command_handlers = {method.handles: method for klass in reversed(cls.__mro__)
@@ -141,24 +145,6 @@ class ServiceApplication(Application):
                                                               fingerprint=fingerprint or "")
             try:
                 return Written(result=result, position=uow.commit(receipt=receipt))
-            except RecordConflictError:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise conflict("the record changed while this command ran; retry it") from None
-        raise AssertionError("unreachable")
-
-    def execute(self, meta: EventMeta, action, *, fingerprint: str | None = None) -> Written:
-        """Transitional: the closure-returning path, until every service handles command objects."""
-        rid = receipt_id(meta.actor.actor_id, meta.command_id) if meta.command_id else None
-        for attempt in range(CONFLICT_RETRIES):
-            if rid is not None and (earlier := self.get_or_none(rid)) is not None:
-                return self._replay(earlier, fingerprint)
-            result, aggregates = action()
-            aggregates = list(aggregates)
-            if rid is not None:
-                aggregates.append(CommandReceipt(command_id=meta.command_id, fingerprint=fingerprint or "",
-                                                 result=result, id=rid))
-            try:
-                return Written(result=result, position=self.record(meta, *aggregates))
             except RecordConflictError:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise conflict("the record changed while this command ran; retry it") from None

@@ -67,9 +67,6 @@ class Call:
         command = command_class(**self.data, expected_version=self.expected_version)
         return self.store.app.handle(command, self.meta, fingerprint=self.fingerprint).response()
 
-    def execute(self, action) -> dict:
-        """Transitional: the closure-returning path."""
-        return self.store.app.execute(self.meta, action, fingerprint=self.fingerprint).response()
 
 
 def command(schema, roles):

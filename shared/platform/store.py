@@ -74,7 +74,7 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     lease = settings.lease()
     if settings.kind == "sqlite":
         lease.acquire_or_refuse()   # one process per SQLite store, before anything opens it
-    app = application_class(env=settings.event_store_env(), clock=config.clock.clock())
+    app = application_class(env=settings.event_store_env(), clock=config.clock.clock(), settings=config)
     views = ViewStore(settings.view_store_env())
     poll = config.relay_poll_seconds
     projections = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()), poll, busy=busy)

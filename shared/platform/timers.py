@@ -14,7 +14,7 @@ from shared.config import Settings
 
 
 class ConfigTimer(Timer):
-    def __init__(self, section: str, key: str = "timer_seconds", default: float = 60.0, **kwargs):
+    def __init__(self, section: str, default: float = 60.0, **kwargs):
         super().__init__(interval=default, **kwargs)
         self.section = section   # the config section whose `timer_seconds` sets the interval
 

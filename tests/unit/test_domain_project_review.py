@@ -44,3 +44,21 @@ def test_only_an_approved_project_is_filed_with_the_office_once():
     review.decide("decider-1", False, "未通过")
     assert rule_of(review.file_with_office, date(2025, 3, 1), "BA-1") == "B.project.filing_after_approval"
     assert review.status == "rejected"
+
+
+@pytest.mark.parametrize("score, ok", [(-1, False), (0, True), (100, True), (101, False)])
+def test_a_project_score_is_from_0_to_100_and_a_later_one_replaces_the_earlier(score, ok):
+    review = opened()
+    review.score("reviewer-1", 50, "初评")
+    if ok:
+        review.score("reviewer-1", score, "复评")
+        assert review.scores == {"reviewer-1": score}
+    else:
+        assert rule_of(review.score, "reviewer-1", score, "x") == "review.score.range"
+
+
+def test_a_conflict_is_declared_once():
+    review = opened()
+    review.declare_conflict("reviewer-2", "同单位")
+    review.declare_conflict("reviewer-2", "同单位")
+    assert [type(e).__name__ for e in review.collect_events()] == ["Opened", "ConflictDeclared"]

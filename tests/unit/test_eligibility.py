@@ -12,7 +12,7 @@ from shared.errors import Refused
 
 from services.application.eligibility import (
     AgeWaiver, CriterionClaim, Talent, age_on, assert_eligible, assess, award_money_allowed,
-    award_top_up_fen, within_recent_years, years_before)
+    within_recent_years, years_before)
 
 POLICY = policy.edition("changju-2024")
 REF = date(2024, 10, 20)
@@ -265,22 +265,6 @@ def test_reapplicant_higher_category_a_higher_category_passes():
 
 def test_category_known_rule_refuses_a_category_the_call_does_not_have():
     assert refused_rule(category="top") == "A.category.known"
-
-
-@pytest.mark.parametrize("cap, earlier, top_up", [
-    (200_000_000, 0, 200_000_000),
-    (200_000_000, 50_000_000, 150_000_000),
-    (200_000_000, 200_000_000, 0),
-    (200_000_000, 250_000_000, 0),   # never negative
-])
-def test_award_top_up_is_the_difference_never_negative(cap, earlier, top_up):
-    assert award_top_up_fen(cap, earlier) == top_up
-
-
-@pytest.mark.parametrize("cap, earlier", [(-1, 0), (100, -1), (1.5, 0), (True, 0)])
-def test_award_top_up_refuses_amounts_that_are_not_fen(cap, earlier):
-    with pytest.raises(Refused):
-        award_top_up_fen(cap, earlier)
 
 
 def test_category_cap_comes_from_the_edition():

@@ -168,7 +168,7 @@ def test_the_timer_releases_due_instalments_and_fires_missed_deadlines_once(fund
     assert funding.fire_due(due) == {"today": "2025-03-01", "cases": {str(case_id): 2}}
     assert funding.fire_due(due) == {"today": "2025-03-01", "cases": {}}     # twice: nothing more
     doc = view(funding).get(FUNDING_CASES, str(case_id))
-    assert doc["next_due_on"] == funding.funding(case_id).next_due_on().isoformat() == "2025-04-01"
+    assert doc["next_due_on"] == "2025-04-01"                      # April's rent
     clock.set(datetime(2031, 1, 1, tzinfo=BEIJING))                # down for years
     view(funding)
     due = funding.due_case_ids(views, clock.today())

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.money import fen_to_yuan_str, percent_of, yuan
+from shared.money import fen_to_yuan_str, yuan
 
 
 @pytest.mark.parametrize("amount, fen", [
@@ -29,20 +29,6 @@ def test_yuan_is_exact_where_float_arithmetic_is_not():
 def test_yuan_refuses_fractions_of_a_fen(amount):
     with pytest.raises(ValueError):
         yuan(amount)
-
-
-@pytest.mark.parametrize("fen, percent, expected", [
-    (10_000, 50, 5_000),
-    (1, 50, 1),          # 0.5 fen rounds half-up to 1
-    (3, 50, 2),          # 1.5 -> 2
-    (5, 10, 1),          # 0.5 -> 1
-    (4, 10, 0),          # 0.4 -> 0
-    (101, "50", 51),     # 50.5 -> 51
-    (333, Decimal("33.3"), 111),   # 110.889 -> 111
-    (60_000_000, 50, 30_000_000),
-])
-def test_percent_of_rounds_half_up_to_the_fen(fen, percent, expected):
-    assert percent_of(fen, percent) == expected
 
 
 @pytest.mark.parametrize("fen, text", [(0, "0.00"), (1, "0.01"), (12_345, "123.45"), (200_000_000, "2000000.00")])
