@@ -77,7 +77,7 @@ from shared.eventstore.meta import EventMeta  # noqa: E402
 from shared.eventstore.projection import BATCH, ProjectionRunner  # noqa: E402
 from shared.eventstore.settings import StoreSettings  # noqa: E402
 from shared.eventstore.views import ViewStore  # noqa: E402
-from shared.identity import Identity, issue_token, system_actor  # noqa: E402
+from shared.identity import Identity, Portals, system_actor  # noqa: E402
 from shared.messaging.topology import inbox_name  # noqa: E402
 from shared.platform.parking import ParkedProjection  # noqa: E402
 
@@ -413,8 +413,8 @@ def pair_flows(notes: list) -> list:
 
 
 # -- setting up and the run ---------------------------------------------------------------------
-def start_all(uri: str, data_dir: str, key: str, issuer: str, log_level: str):
-    env = harness.service_env(uri, data_dir, log_level=log_level, TOKEN_KEY=key, TOKEN_ISSUER=issuer)
+def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str):
+    env = harness.service_env(uri, data_dir, log_level=log_level, KEYS_DIR=keys_dir)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[SINK] = "bench.event_pair:EventSink"
     modules[EMITTER] = "bench.event_pair:EventEmitter"
@@ -459,14 +459,14 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so a SIGTERM stops the services too
-    key, issuer = harness.config_default("TOKEN_KEY"), harness.config_default("TOKEN_ISSUER")
-    token = issue_token(key, "bench-contact", "unit_contact", issuer=issuer, ttl_seconds=3600)
     load_before, processes = os.getloadavg()[0], []
     with harness.Workdir("bench-events-", args.keep) as run:
         workdir = run.path
         with harness.throwaway_vhost(harness.Management(args.management_url)) as vhost:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
-            processes = start_all(uri, workdir, key, issuer, args.log_level)
+            keys_dir = harness.development_keys(os.path.join(workdir, "keys"))
+            token = Portals(keys_dir).token("bench-contact", "unit_contact", ttl_seconds=3600)
+            processes = start_all(uri, workdir, keys_dir, args.log_level)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)

@@ -104,6 +104,14 @@ def service_env(amqp: str, data_dir: str, log_level: str = "WARNING", **extra: s
             "PYTHONUNBUFFERED": "1", "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), **extra}
 
 
+def development_keys(directory: str) -> str:
+    """A run's keys (every service's, every token issuer's), made by `python -m shared.keys generate`
+    as an operator would make them; the services read them through KEYS_DIR."""
+    subprocess.run([sys.executable, "-m", "shared.keys", "generate", "--dir", directory], cwd=REPO_ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    return directory
+
+
 # -- processes -----------------------------------------------------------------------
 class NamekoProcess:
     def __init__(self, name: str, module: str, env: dict, log_dir: str):

@@ -51,7 +51,7 @@ from services import samples  # noqa: E402
 from services.registration.domain import unit_id_for  # noqa: E402
 from shared.client import cluster  # noqa: E402
 from shared.errors import ServiceError  # noqa: E402
-from shared.identity import issue_token  # noqa: E402
+from shared.identity import Portals  # noqa: E402
 from shared.messaging.topology import FOLLOWS, inbox_name, retry_queues  # noqa: E402
 
 SERVICES = ("registration", "application", "review", "funding")
@@ -188,8 +188,8 @@ def settle(uri: str, processes, timeout: float = 120.0) -> float:
 
 
 # -- setting up ----------------------------------------------------------------------
-def start_all(uri: str, data_dir: str, key: str, issuer: str, log_level: str):
-    env = harness.service_env(uri, data_dir, log_level=log_level, TOKEN_KEY=key, TOKEN_ISSUER=issuer)
+def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str):
+    env = harness.service_env(uri, data_dir, log_level=log_level, KEYS_DIR=keys_dir)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[ECHO] = "bench.echo_service"
     return [harness.NamekoProcess(name, module, env, log_dir=data_dir) for name, module in modules.items()]
@@ -210,12 +210,12 @@ def wait_ready(uri: str, processes) -> dict:
     return answers
 
 
-def approved_unit_and_case(uri: str, key: str, issuer: str, processes):
+def approved_unit_and_case(uri: str, portals: Portals, processes):
     """Register a unit, approve it as an officer, and file its first case once `application` knows."""
-    officer = issue_token(key, "bench-officer", "officer", issuer=issuer, ttl_seconds=3600)
+    officer = portals.token("bench-officer", "officer", ttl_seconds=3600)
     credit_code = uuid4().hex.upper()[:18]
     unit_id = str(unit_id_for(credit_code))
-    contact = issue_token(key, "bench-contact", "unit_contact", unit_id, issuer=issuer, ttl_seconds=3600)
+    contact = portals.token("bench-contact", "unit_contact", unit_id, ttl_seconds=3600)
     with cluster(uri, officer) as rpc:
         rpc.registration.register_unit(command_id=f"bench-{uuid4()}",
                                        **{**samples.unit_registration(credit_code), "name": "Benchmark Unit"})
@@ -264,19 +264,19 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so a SIGTERM stops the services too
-    key, issuer = harness.config_default("TOKEN_KEY"), harness.config_default("TOKEN_ISSUER")
     load_before = os.getloadavg()[0]
     processes = []
     with harness.Workdir("bench-rpc-", args.keep) as run:
         workdir = run.path
         with harness.throwaway_vhost(harness.Management(args.management_url)) as vhost:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
-            processes = start_all(uri, workdir, key, issuer, args.log_level)
+            keys_dir = harness.development_keys(os.path.join(workdir, "keys"))
+            processes = start_all(uri, workdir, keys_dir, args.log_level)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)
                 healths = wait_ready(uri, processes)
-                unit_id, contact, case_id = approved_unit_and_case(uri, key, issuer, processes)
+                unit_id, contact, case_id = approved_unit_and_case(uri, Portals(keys_dir), processes)
                 quiet = functools.partial(settle, uri, processes)
                 alive = functools.partial(harness.check_alive, processes, "measuring")
                 results = [measure(uri, target, args, quiet, alive)

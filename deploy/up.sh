@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/ensure-services.sh
 deploy/venv.sh
+.venv/bin/python -m shared.keys generate --dir "${KEYS_DIR:-keys}"   # development keys, made once (never committed)
 echo "starting registration, application, review and funding (Ctrl-C stops them); data in ${DATA_DIR:-./data}"
 NAMEKO=.venv/bin/nameko exec deploy/run-local.sh

@@ -23,13 +23,13 @@ from pathlib import Path
 from services.placement_story import PlacementStory
 from services.story import Story
 from shared.client import cluster
-from shared.identity import issue_token
+from shared.identity import Portals
+from shared.keys import main as keys_main
 from shared.money import fen_to_yuan_str
 
 SERVICES = ("registration", "application", "review", "funding")
 ROOT = Path(__file__).resolve().parents[1]
 CALL_OPEN = "2024-09-20T09:00:00+08:00"      # business time starts inside the 2024 filing window
-DEMO_TOKEN_KEY = "demo-only-token-key-0123456789abcdef"
 MONTHS_PER_SECOND = 2
 
 
@@ -38,7 +38,10 @@ class Services:
 
     def __init__(self, data_dir: Path, amqp_uri: str):
         self.data_dir, self.amqp_uri, self.processes = data_dir, amqp_uri, []
-        self.env = {**os.environ, "AMQP_URI": amqp_uri, "DATA_DIR": str(data_dir), "TOKEN_KEY": DEMO_TOKEN_KEY,
+        keys_dir = str(data_dir / "keys")   # the demo's own development keys, made once per data folder
+        keys_main(["generate", "--dir", keys_dir])
+        self.portals = Portals(keys_dir)
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "DATA_DIR": str(data_dir), "KEYS_DIR": keys_dir,
                     "LOG_LEVEL": "WARNING", "FUNDING_TIMER_SECONDS": "0.3", "APPLICATION_TIMER_SECONDS": "0.3",
                     "STORE_KIND": "sqlite"}
 
@@ -80,7 +83,7 @@ class Services:
 
     @contextmanager
     def rpc(self, actor_id: str, role: str, unit_id: str | None = None):
-        with cluster(self.amqp_uri, issue_token(DEMO_TOKEN_KEY, actor_id, role, unit_id)) as proxy:
+        with cluster(self.amqp_uri, self.portals.token(actor_id, role, unit_id)) as proxy:
             yield proxy
 
 

@@ -23,7 +23,7 @@ Every endpoint answers a refusal with one structured error, `ServiceError(code, 
 | code | when | changes anything? |
 |---|---|---|
 | `validation_error` | a field is missing, unknown, mistyped or out of range; `fields` names each one and the rule it broke | no |
-| `unauthenticated` | the token is missing, expired or not signed with the configured key | no |
+| `unauthenticated` | the caller token is missing, malformed, expired or too long-lived, not EdDSA-signed by a registered issuer key, or names a role its issuer may not grant (or `system`): docs/caller-tokens.md | no |
 | `forbidden` | the caller's role may not call this endpoint (`rule: roles`), or a unit contact acts on another unit (`rule: roles.own_unit`) | no |
 | `not_found` | the case, unit or review does not exist (yet: see `min_position`) | no |
 | `rule_violation` | a policy or process rule refuses the command; `rule` names it (below, per endpoint) | no |

@@ -13,8 +13,6 @@ from datetime import datetime
 
 from shared.clock import BEIJING, Clock, ScaledClock, SystemClock
 
-MIN_TOKEN_KEY_LENGTH = 32
-
 
 class ConfigError(ValueError):
     """A setting is missing or malformed: the service refuses to start and says which."""
@@ -50,8 +48,7 @@ class ClockSettings:
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
-    token_key: str = ""
-    token_issuer: str = "changping-portal"
+    keys_dir: str = "keys"                        # the key registry and this service's private keys (shared/keys.py)
     store_kind: str = "sqlite"                    # sqlite | postgres
     data_dir: str = "data"
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
@@ -76,15 +73,14 @@ class Settings:
     @classmethod
     def from_mapping(cls, config: dict | None) -> Settings:
         config = config or {}
-        token, store, relay = _section(config, "TOKEN"), _section(config, "STORE"), _section(config, "RELAY")
+        store, relay = _section(config, "STORE"), _section(config, "RELAY")
         postgres = _section(store, "postgres")
         kind = str(store.get("kind") or "sqlite").lower()
         if kind not in ("sqlite", "postgres"):
             raise ConfigError(f"STORE.kind must be sqlite or postgres, not {kind!r}")
         return cls(
             amqp_uri=str(config.get("AMQP_URI") or cls.amqp_uri),
-            token_key=str(token.get("key") or ""),
-            token_issuer=str(token.get("issuer") or cls.token_issuer),
+            keys_dir=str(_section(config, "KEYS").get("dir") or cls.keys_dir),
             store_kind=kind,
             data_dir=str(store.get("data_dir") or "data"),
             postgres=PostgresSettings(
@@ -102,11 +98,6 @@ class Settings:
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
         )
-
-    def require_token_key(self) -> str:
-        if len(self.token_key) < MIN_TOKEN_KEY_LENGTH:
-            raise ConfigError(f"TOKEN.key must be at least {MIN_TOKEN_KEY_LENGTH} characters")
-        return self.token_key
 
 
 def _section(config: dict, name: str) -> dict:

@@ -14,7 +14,8 @@ store position `retired_after_position`, and nothing after) or revoked (a separa
 it verifies nothing from `revoked_at` on).
 
 `python -m shared.keys generate --dir keys --services registration application review funding
---issuers unit-portal:unit_contact officer-portal:officer,reviewer,...` makes development keys
+--issuers unit-portal:unit_contact officer-portal:officer,reviewer,...` (issuers by default: the
+unit, expert and officer portals of shared/identity.py's ISSUERS) makes development keys
 that are missing and leaves existing ones alone (deploy/up.sh and deploy/test.sh call it).
 """
 from __future__ import annotations
@@ -163,10 +164,14 @@ def main(argv=None) -> int:
     gen = sub.add_parser("generate")
     gen.add_argument("--dir", default="keys")
     gen.add_argument("--services", nargs="*", default=["registration", "application", "review", "funding"])
-    gen.add_argument("--issuers", nargs="*", default=[], help="issuer:role,role,... (token issuers)")
+    gen.add_argument("--issuers", nargs="*", default=None,
+                     help="issuer:role,role,... (token issuers; default: shared.identity.ISSUERS)")
     args = parser.parse_args(argv)
     owners = {service: ("event-signing", ()) for service in args.services}
-    for spec in args.issuers:
+    if args.issuers is None:
+        from shared.identity import issuer_owners   # identity imports this module
+        owners.update(issuer_owners())
+    for spec in args.issuers or ():
         issuer, _, roles = spec.partition(":")
         owners[issuer] = ("token-issuer", tuple(r for r in roles.split(",") if r))
     made = generate(args.dir, owners)

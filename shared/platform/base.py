@@ -12,7 +12,7 @@ from shared.platform.inbox import InboxReceiver, inbox_consumer
 from shared.platform.parking import PARKED, replay
 from shared.platform.request import Request
 
-CATCH_UP_ROLES = ("system", "auditor", "operator")
+CATCH_UP_ROLES = ("auditor", "operator")   # no caller token carries "system" (shared/identity.py)
 
 
 class PlatformService:

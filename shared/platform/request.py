@@ -1,21 +1,23 @@
 """`Request`: what a worker knows about the call it serves — the entrypoint, the
-correlation id, and the caller's identity from the signed token in the context data —
+correlation id, and the caller's identity from the signed token in the context data (verified
+with the token issuers' public keys from the key registry, shared/identity.py) —
 and the log bindings that put those on every line the worker writes."""
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
 from shared import logs
-from shared.config import Settings
-from shared.identity import Identity, verify_token
+from shared.config import ConfigError, Settings
+from shared.identity import Identity, TrustedIssuers, verify_token
+from shared.keys import KeyProblem
 
 TOKEN_HEADER = "authorization"
 CORRELATION_HEADER = "correlation_id"
 
 
 class RequestContext:
-    def __init__(self, worker_ctx, key: str, issuer: str):
-        self._ctx, self._key, self._issuer = worker_ctx, key, issuer
+    def __init__(self, worker_ctx, issuers: TrustedIssuers):
+        self._ctx, self._issuers = worker_ctx, issuers
 
     @property
     def entrypoint(self) -> str:
@@ -30,7 +32,7 @@ class RequestContext:
         return self._ctx.context_data
 
     def identity(self) -> Identity:
-        return verify_token(self._ctx.context_data.get(TOKEN_HEADER), self._key, issuer=self._issuer)
+        return verify_token(self._ctx.context_data.get(TOKEN_HEADER), self._issuers)
 
 
 def correlation_of(worker_ctx) -> str:
@@ -44,8 +46,13 @@ def correlation_of(worker_ctx) -> str:
 
 class Request(DependencyProvider):
     def setup(self):
-        settings = Settings.of(self.container)
-        self.key, self.issuer = settings.require_token_key(), settings.token_issuer
+        """The token issuers' public keys, from the key registry in KEYS.dir: a service without them
+        refuses to start (it could authenticate no caller)."""
+        keys_dir = Settings.of(self.container).keys_dir
+        try:
+            self.issuers = TrustedIssuers.load(keys_dir)
+        except KeyProblem as problem:
+            raise ConfigError(f"KEYS.dir ({keys_dir}): {problem}") from None
 
     def worker_setup(self, worker_ctx):
         logs.clear()
@@ -55,4 +62,4 @@ class Request(DependencyProvider):
         logs.clear()
 
     def get_dependency(self, worker_ctx):
-        return RequestContext(worker_ctx, self.key, self.issuer)
+        return RequestContext(worker_ctx, self.issuers)

@@ -76,7 +76,8 @@ from services.story import Story
 from shared.calendar import add_months
 from shared.clock import BEIJING, ManualClock
 from shared.errors import ServiceError
-from shared.identity import issue_token, verify_token
+from shared.identity import verify_token
+from tests.support import keys
 
 GOLDEN_FILE = Path(__file__).with_name("golden_master.json")
 
@@ -87,7 +88,6 @@ STORIES_APART = timedelta(days=3)
 MAX_MONTHS = 60                 # the terms are 36 and 30 months: more means the timers are stuck
 CREDIT_CODE_A = "91110114MA0GOLD0A1"
 CREDIT_CODE_B = "91110114MA0GOLD0B2"
-TOKEN_KEY = "golden-master-token-key-0123456789abcdef"
 SERVICES = ("registration", "application", "review", "funding")
 
 
@@ -121,7 +121,7 @@ TIMERS = (("funding", "fire_deadlines"), ("application", "expire_terms"))
 def service_config(data_dir: str) -> dict:
     """The config a service process would get (deploy/config.yaml's shape). The broker URI is
     kombu's in-memory transport: nothing here publishes, and nothing could reach a real broker."""
-    return {"AMQP_URI": "memory://", "serializer": "json", "TOKEN": {"key": TOKEN_KEY, "issuer": "changping-portal"},
+    return {"AMQP_URI": "memory://", "serializer": "json", "KEYS": {"dir": keys.keys_dir()},
             "STORE": {"kind": "sqlite", "data_dir": data_dir}, "LOG_LEVEL": "WARNING"}
 
 
@@ -209,7 +209,7 @@ class FakeRequest:
         self.token, self.entrypoint, self.correlation_id = token, entrypoint, str(uuid4())  # nameko's call id
 
     def identity(self):
-        return verify_token(self.token, TOKEN_KEY)
+        return verify_token(self.token, keys.trusted())
 
 
 class InProcessCluster:
@@ -234,7 +234,7 @@ class InProcessCluster:
         """Call an entrypoint on a fresh worker, record the reply or refusal, then settle."""
         if advance:
             self.clock.set(self.clock.now() + STEP_PER_CALL)
-        token = issue_token(TOKEN_KEY, actor, role, unit) if actor else None
+        token = keys.token(actor, role, unit) if actor else None
         worker = make_worker(self.stores[service], self.config, FakeRequest(token, method))
         entry = {"call": f"{service}.{method}", "business_time": self.clock.now().isoformat()}
         if actor:

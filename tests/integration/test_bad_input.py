@@ -2,7 +2,10 @@
 import pytest
 
 from shared.errors import ServiceError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from shared.identity import issue_token
+from tests.support import keys
 from tests.support.cluster import command_id, eventually
 from services import samples
 from tests.support.flows import (approve_audit, approved_unit, credit_code, deliver_paper, file_case, register_unit,
@@ -99,8 +102,8 @@ def test_an_unknown_case_is_not_found(cluster):
 @pytest.mark.parametrize("token", [
     None,
     "not-a-token",
-    issue_token("another-key-that-is-long-enough-0123456789", "x", "officer"),
-    issue_token("integration-test-token-key-0123456789abcdef", "x", "officer", now=1_000_000_000),
+    issue_token(Ed25519PrivateKey.generate(), "officer-portal", "x", "officer"),   # a key nobody registered
+    keys.token("x", "officer", now=1_000_000_000),
 ], ids=["missing", "garbage", "forged", "expired"])
 def test_a_call_without_a_valid_token_is_refused(cluster, token):
     before = positions(cluster)

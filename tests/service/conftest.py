@@ -2,12 +2,11 @@ import pytest
 
 from shared.config import Settings
 from shared.platform.store import build_store
-
-TOKEN_KEY = "service-test-token-key-0123456789abcdef"
+from tests.support.keys import keys_dir, token, trusted  # noqa: F401  (the service tests' tokens)
 
 
 def service_config(data_dir, amqp_uri="pyamqp://guest:guest@127.0.0.1:5672/") -> dict:
-    return {"AMQP_URI": amqp_uri, "serializer": "json", "TOKEN": {"key": TOKEN_KEY, "issuer": "changping-portal"},
+    return {"AMQP_URI": amqp_uri, "serializer": "json", "KEYS": {"dir": keys_dir()},
             "STORE": {"kind": "sqlite", "data_dir": str(data_dir)}, "LOG_LEVEL": "WARNING"}
 
 

@@ -9,9 +9,9 @@ from services.registration.app import RegistrationApplication
 from services.registration.commands import RegisterUnit
 from services.registration.service import RegistrationService
 from shared.errors import ServiceError
-from shared.identity import Identity, issue_token, verify_token
+from shared.identity import Identity, verify_token
 from services import samples
-from tests.service.conftest import TOKEN_KEY
+from tests.service.conftest import token, trusted
 
 UNIT = dict(name="北京昌平服务测试有限公司", credit_code="91110114MA01SERV01", unit_type="university",
             industry="technology_services", registered_in_changping=True,
@@ -26,7 +26,7 @@ class FakeRequest:
         self.token, self.entrypoint, self.correlation_id = token, entrypoint, "corr-1"
 
     def identity(self) -> Identity:
-        return verify_token(self.token, TOKEN_KEY)
+        return verify_token(self.token, trusted())
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def registration(store_for):
 
     def service(actor="contact-1", role="unit_contact", entrypoint="register_unit"):
         return worker_factory(RegistrationService, store=store,
-                              request=FakeRequest(issue_token(TOKEN_KEY, actor, role), entrypoint))
+                              request=FakeRequest(token(actor, role), entrypoint))
     service.store = store
     return service
 

@@ -5,8 +5,7 @@ from nameko.testing.services import entrypoint_hook
 
 from services.registration.service import RegistrationService
 from shared.errors import ServiceError
-from shared.identity import issue_token
-from tests.service.conftest import TOKEN_KEY, service_config
+from tests.service.conftest import service_config, token
 from tests.service.test_endpoints_with_worker_factory import UNIT
 
 
@@ -32,8 +31,8 @@ def test_health_needs_no_token_and_names_the_store(container, tmp_path):
 
 
 def test_register_then_audit_through_the_entrypoints(container):
-    contact = issue_token(TOKEN_KEY, "contact-1", "unit_contact")
-    officer = issue_token(TOKEN_KEY, "officer-1", "officer")
+    contact = token("contact-1", "unit_contact")
+    officer = token("officer-1", "officer")
     unit = call(container, "register_unit", contact, command_id="cmd-10000001", **UNIT)
     audited = call(container, "audit_unit", officer, command_id="cmd-10000002", unit_id=unit["unit_id"],
                    outcome="approve", reason="ok")
@@ -43,7 +42,7 @@ def test_register_then_audit_through_the_entrypoints(container):
 
 
 def test_a_unit_contact_cannot_audit(container):
-    contact = issue_token(TOKEN_KEY, "contact-1", "unit_contact")
+    contact = token("contact-1", "unit_contact")
     with pytest.raises(ServiceError) as caught:
         call(container, "audit_unit", contact, command_id="cmd-10000003",
              unit_id="00000000-0000-4000-8000-000000000000", outcome="approve", reason="ok")

@@ -9,9 +9,9 @@ from services import samples
 from services.registration.app import RegistrationApplication
 from services.registration.service import RegistrationService
 from shared.errors import ServiceError
-from shared.identity import Identity, issue_token, verify_token
+from shared.identity import Identity, verify_token
 from shared.messaging.translate import envelopes_after
-from tests.service.conftest import TOKEN_KEY
+from tests.service.conftest import token, trusted
 
 FORM = dict(institution_name="北京航空航天大学", institution_kind="key_university", name="赵工程师",
             id_number="110108198502023456", contact={"phone": "13700001111"}, degree="master",
@@ -23,7 +23,7 @@ class FakeRequest:
         self.token, self.entrypoint, self.correlation_id = token, entrypoint, "corr-expert"
 
     def identity(self) -> Identity:
-        return verify_token(self.token, TOKEN_KEY)
+        return verify_token(self.token, trusted())
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def registration(store_for):
     def call(entrypoint, actor="officer-1", role="officer", unit=None, /, **payload):
         """Call `entrypoint` as (actor, role, the unit the token names) with the payload's fields."""
         service = worker_factory(RegistrationService, store=store,
-                                 request=FakeRequest(issue_token(TOKEN_KEY, actor, role, unit), entrypoint))
+                                 request=FakeRequest(token(actor, role, unit), entrypoint))
         if getattr(RegistrationService, entrypoint).contract.write:
             payload.setdefault("command_id", f"cmd-{next(counter)}")
         return getattr(service, entrypoint)(**payload)

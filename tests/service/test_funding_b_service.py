@@ -10,13 +10,12 @@ from nameko.testing.services import worker_factory
 from shared.clock import BEIJING, ManualClock
 from shared.contracts.envelope import event_id_for, load_envelope
 from shared.errors import ServiceError
-from shared.identity import issue_token
 from shared.messaging.inbox import Outcome
 
 from services.funding.app import FundingApplication
 from services.funding.ledger import idempotency_key
 from services.funding.service import FundingService
-from tests.service.conftest import TOKEN_KEY
+from tests.service.conftest import token
 from tests.service.test_funding_service import FakeRequest
 
 COMPANY = "00000000-0000-4000-8000-0000000000c1"
@@ -55,7 +54,7 @@ def funding(store_for):
         while store.projections.step():
             pass
         return worker_factory(FundingService, store=store,
-                              request=FakeRequest(issue_token(TOKEN_KEY, actor, role, unit_id), entrypoint))
+                              request=FakeRequest(token(actor, role, unit_id), entrypoint))
     service.store = store
     return service
 

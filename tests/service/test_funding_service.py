@@ -10,7 +10,7 @@ from nameko.testing.services import entrypoint_hook, worker_factory
 from shared.clock import BEIJING, ManualClock, ScaledClock
 from shared.contracts.envelope import event_id_for, load_envelope
 from shared.errors import ServiceError
-from shared.identity import Identity, issue_token, verify_token
+from shared.identity import Identity, verify_token
 from shared.messaging.inbox import Outcome
 from shared.platform.store import EventStore
 from shared.platform.timers import ConfigTimer
@@ -18,7 +18,7 @@ from shared.platform.timers import ConfigTimer
 from services.funding.app import FundingApplication
 from services.funding.domain import idempotency_key
 from services.funding.service import FundingService
-from tests.service.conftest import TOKEN_KEY, service_config
+from tests.service.conftest import service_config, token, trusted
 
 UNIT = "00000000-0000-4000-8000-0000000000aa"
 OTHER_UNIT = "00000000-0000-4000-8000-0000000000bb"
@@ -33,7 +33,7 @@ class FakeRequest:
         self.token, self.entrypoint, self.correlation_id = token, entrypoint, "corr-funding"
 
     def identity(self) -> Identity:
-        return verify_token(self.token, TOKEN_KEY)
+        return verify_token(self.token, trusted())
 
 
 def review_event(case_id, type_, payload, sequence, version=1, actor="decider-1"):
@@ -68,7 +68,7 @@ def funding(store_for):
         while store.projections.step():
             pass
         return worker_factory(FundingService, store=store,
-                              request=FakeRequest(issue_token(TOKEN_KEY, actor, role, unit_id), entrypoint))
+                              request=FakeRequest(token(actor, role, unit_id), entrypoint))
     service.store = store
     return service
 
@@ -220,7 +220,7 @@ def test_the_timer_and_the_rpcs_in_a_container(container):
     timer = next(e for e in container.entrypoints if isinstance(e, ConfigTimer))
     assert timer.interval == 3600.0
     case_id = decide(store, award_fen=0, national=True)
-    officer = issue_token(TOKEN_KEY, "officer-1", "officer")
+    officer = token("officer-1", "officer")
     chosen = call(container, "choose_housing", officer, command_id="cmd-c0000001", case_id=case_id,
                   choice="rent_subsidy", monthly_rent_fen=1_000_000, starts_on="2025-01-01")
     assert chosen["scheduled"] == [idempotency_key(case_id, "rent_subsidy", "2025-01..2025-03")]   # quarterly

@@ -7,8 +7,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.application.service import ApplicationService
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
-from shared.identity import issue_token
-from tests.service.conftest import TOKEN_KEY, service_config
+from tests.service.conftest import service_config, token
 
 DOCUMENTS = 150_000
 
@@ -30,7 +29,7 @@ def test_health_is_answered_while_a_large_listing_scans(container_factory, rabbi
     container = container_factory(ApplicationService, service_config(tmp_path, rabbit_config["AMQP_URI"]))
     container.start()
     config = {"AMQP_URI": rabbit_config["AMQP_URI"], "serializer": "json"}
-    officer = {"authorization": issue_token(TOKEN_KEY, "officer-1", "officer")}
+    officer = {"authorization": token("officer-1", "officer")}
     with ClusterRpcProxy(config, context_data=officer) as slow_rpc, ClusterRpcProxy(config) as rpc:
         rpc.application.health()                          # connections made before measuring
         listing = eventlet.spawn(slow_rpc.application.cases_by_status, status="submitted", limit=10, offset=50_000)

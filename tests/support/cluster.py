@@ -17,11 +17,10 @@ import requests
 
 from shared.client import cluster as rpc_cluster
 from shared.errors import ServiceError
-from shared.identity import issue_token
+from tests.support import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registration", "application", "review", "funding")
-TOKEN_KEY = "integration-test-token-key-0123456789abcdef"
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672")
 RABBIT_AUTH = ("guest", "guest")
 
@@ -61,7 +60,7 @@ CALL_OPEN = "2024-09-20T09:00:00+08:00"
 class Cluster:
     def __init__(self, data_dir: Path, vhost: Vhost, env: dict | None = None):
         self.data_dir, self.vhost = data_dir, vhost
-        self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "TOKEN_KEY": TOKEN_KEY,
+        self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "KEYS_DIR": keys.keys_dir(),
                     "LOG_LEVEL": "INFO", "RELAY_POLL_SECONDS": "0.5", "PSYCOPG_IMPL": "python",
                     "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), "CLOCK_SPEED": "1", **(env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -109,7 +108,8 @@ class Cluster:
 
     # -- calls ----------------------------------------------------------------------------
     def token(self, actor_id: str, role: str, unit_id: str | None = None) -> str:
-        return issue_token(TOKEN_KEY, actor_id, role, unit_id)
+        """A token from the portal that may grant `role` (tests/support/keys.py)."""
+        return keys.token(actor_id, role, unit_id)
 
     @contextmanager
     def rpc(self, actor_id: str | None = None, role: str | None = None, unit_id: str | None = None, *,

@@ -42,7 +42,8 @@ def test_a_malformed_setting_is_refused_by_name(config, named):
         Settings.from_mapping(config)
 
 
-def test_a_short_token_key_is_refused():
-    with pytest.raises(ConfigError, match="TOKEN.key"):
-        Settings.from_mapping({"TOKEN": {"key": "short"}}).require_token_key()
-    assert Settings.from_mapping({"TOKEN": {"key": "k" * 32}}).require_token_key() == "k" * 32
+def test_the_keys_folder_is_a_setting():
+    assert Settings.from_mapping({}).keys_dir == "keys"
+    assert Settings.from_mapping({"KEYS": {"dir": "/run/keys"}}).keys_dir == "/run/keys"
+    with pytest.raises(ConfigError, match="KEYS"):
+        Settings.from_mapping({"KEYS": "/run/keys"})

@@ -179,6 +179,23 @@ def test_app_service_dockerfile_installs_the_project(name):
     assert "pyproject.toml" in _read(dockerfile)
 
 
+def test_no_shared_token_key_is_configured_anywhere():
+    for path in (COMPOSE_FILE, CONFIG_FILE):
+        assert "TOKEN_KEY" not in _read(path), path
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_reads_the_keys_the_keys_service_made(name):
+    """Keys are made once, before any service starts, into a volume every service mounts read-only."""
+    service, keys = _app_service(name), _compose()["services"]["keys"]
+    assert service["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    volume = f"keys:{_environment(service)['KEYS_DIR']}"
+    assert f"{volume}:ro" in service["volumes"]
+    assert volume in keys["volumes"] and "keys" in _compose()["volumes"]
+    assert _command(keys)[:4] == ["python", "-m", "shared.keys", "generate"]
+    assert _command(keys)[_command(keys).index("--dir") + 1] == _environment(service)["KEYS_DIR"]
+
+
 def test_config_loads_with_local_defaults(monkeypatch, nameko_yaml):
     for var in _config_variables():
         monkeypatch.delenv(var, raising=False)
@@ -191,6 +208,7 @@ def test_config_loads_with_local_defaults(monkeypatch, nameko_yaml):
     assert (settings.store_kind, settings.relay_paused, settings.inbox_max_attempts) == ("sqlite", False, 5)
     assert settings.timer_seconds == {"APPLICATION": 60.0, "FUNDING": 60.0}
     assert settings.rent_frequency_months is None and settings.clock.start is None
+    assert settings.keys_dir == "keys"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -205,6 +223,7 @@ def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
     postgres = config["STORE"]["postgres"]
     assert postgres["host"] == "postgres"
     assert isinstance(postgres["password"], str) and postgres["password"]
-    assert isinstance(config["TOKEN"]["key"], str) and config["TOKEN"]["key"]
+    assert "TOKEN" not in config                    # no shared token key: each portal signs with its own
     settings = Settings.from_mapping(config)
+    assert settings.keys_dir == "/app/keys"
     assert (settings.store_kind, settings.postgres.host, settings.postgres.port) == ("postgres", "postgres", 5432)
