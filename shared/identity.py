@@ -162,7 +162,7 @@ def verify_token(token, issuers: TrustedIssuers, *, now: float | None = None) ->
     if not isinstance(token, str) or not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
         raise unauthenticated(f"the caller token must be a compact JWT: ASCII, at most {MAX_TOKEN_LENGTH} characters")
     try:
-        header = jwt.get_unverified_header(token)
+        header = _header(token)
     except jwt.InvalidTokenError as exc:
         raise unauthenticated(f"the caller token is malformed: {exc}") from None
     if header.get("alg") != ALGORITHM:
@@ -207,6 +207,12 @@ def _identity(claims: dict, entry: KeyEntry, now: float) -> Identity:
     if unit is not None and not isinstance(unit, str):
         raise unauthenticated("the caller token's unit must be a string")
     return Identity(actor_id=subject, role=role, unit_id=unit or None)
+
+
+@lru_cache(maxsize=4096)
+def _header(token: str) -> dict:
+    """The token's header, parsed once per token (malformed ones raise, so they are never cached)."""
+    return jwt.get_unverified_header(token)
 
 
 @lru_cache(maxsize=4096)

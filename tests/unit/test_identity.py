@@ -162,8 +162,8 @@ def test_iss_must_be_the_owner_of_the_signing_key(unit_portal, trusted):
     """The unit portal's key signing a token that claims to come from the officers' portal."""
     token = raw_token(unit_portal.private_key, claims_for("officer-portal", "decision_maker"))
     assert "iss" in refusal(token, trusted).message
-    assert "iss" in refusal(raw_token(unit_portal.private_key, claims_for("unit-portal", "unit_contact",
-                                                                          iss=None)), trusted).message
+    assert "iss" in refusal(raw_token(unit_portal.private_key, claims_for("changping-portal", "unit_contact")),
+                            trusted).message
 
 
 def test_a_token_naming_another_issuers_kid_does_not_verify(unit_portal, officer_portal, trusted):
