@@ -192,8 +192,8 @@ def check_json(payload) -> dict:
     while stack:
         path, value = stack.pop()
         nodes += 1
-        if nodes > MAX_NODES:
-            _put(errors, (), f"more than {MAX_NODES} values in one payload")
+        if nodes > MAX_NODES:   # named where the flood was met: the list or object that holds it
+            _put(errors, path[:-1], f"more than {MAX_NODES} values in one payload")
             return errors
         problem = None
         if isinstance(value, bool) or value is None:
