@@ -240,7 +240,7 @@ def message(body_type="application/json", reply_to="0f6a8c4e-2b1d-4c3e-9a7b-5d6e
 
 @pytest.mark.parametrize("body", [[1, 2], "text", 7, None, {"args": []}, {"args": [], "kwargs": []},
                                   {"args": {}, "kwargs": {}}, {"args": [], "kwargs": {}, "more": 1},
-                                  {"args": [], "kwargs": {"x": 10**30}}, {"args": [], "kwargs": {"self": 1}}],
+                                  {"args": [], "kwargs": {"self": 1}}],
                          ids=repr)
 def test_a_request_of_the_wrong_shape_is_named(body):
     assert request_problem(body, message())
