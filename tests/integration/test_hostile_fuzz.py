@@ -2,7 +2,7 @@
 (tests/support/hostile.py): the answer is a normal result or a structured refusal, never
 `internal_error`, and a `validation_error` records nothing (no store position moves).
 
-Bounded: a few examples per endpoint (HOSTILE_EXAMPLES, default 4), so the module stays within a
+Bounded: a few examples per endpoint (HOSTILE_EXAMPLES, default 6), so the module stays within a
 couple of minutes."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from services.reference import SERVICES, endpoints, service_class
 from shared.errors import ServiceError
 from tests.support.hostile import hostile_payloads
 
-EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "6"))
 ENDPOINTS = [(service, name, contract) for service in SERVICES
              for name, contract, _ in endpoints(service_class(service))]
 
@@ -29,7 +29,7 @@ def positions(rpc) -> dict:
 def test_hostile_payloads_get_structured_answers_and_refusals_record_nothing(cluster, service, name, contract):
     role = sorted(contract.roles)[0] if contract.roles else None
     answers = []
-    with cluster.rpc("fuzzer", role) as rpc:
+    with (cluster.rpc("fuzzer", role) if role else cluster.rpc()) as rpc:
         call = getattr(getattr(rpc, service), name)
 
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
