@@ -1,7 +1,8 @@
 """RPC payloads of the application service."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts.base import PROGRAMMES, PageSchema, ReadSchema, StrictSchema, WriteSchema, reason, text, yuan_fen
+from shared.contracts.base import (HISTORIC_DATES, PROGRAMMES, PageSchema, ReadSchema, StrictSchema, WriteSchema,
+                                   identifier, integer, iso_date, iso_datetime, reason, text, yuan_fen)
 from shared.contracts.placement_events import PROJECT_KINDS
 
 CASE_STATUSES = ("draft", "submitted", "returned", "audit_approved", "paper_noncompliant", "paper_delivered",
@@ -17,11 +18,11 @@ class CaseWrite(WriteSchema):
 class Talent(StrictSchema):
     """The applicant as the unit declares them (二(一)2). Personal data: stays in this service."""
     name = text(64, required=True)
-    birth_date = fields.Date(required=True)
+    birth_date = iso_date(HISTORIC_DATES, required=True)
     has_contract = fields.Boolean(required=True)
-    months_worked_per_year = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=12))
+    months_worked_per_year = integer(min=0, max=12, required=True)
     field_fits_changping = fields.Boolean(required=True)
-    commits_years = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=50))
+    commits_years = integer(min=0, max=50, required=True)
     national_or_beijing_talent = fields.Boolean(load_default=False)
     earlier_changju_category = text(64, load_default=None, allow_none=True)
     earlier_award_fen = yuan_fen(load_default=0)
@@ -30,8 +31,8 @@ class Talent(StrictSchema):
 class CriterionClaim(StrictSchema):
     criterion = fields.String(required=True, validate=validate.OneOf(CRITERIA))
     prize_level = text(64, load_default=None, allow_none=True)   # the rules say which levels qualify
-    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
-    achieved_on = fields.Date(load_default=None, allow_none=True)
+    rank = integer(min=1, load_default=None, allow_none=True)
+    achieved_on = iso_date(HISTORIC_DATES, load_default=None, allow_none=True)
     project_completed = fields.Boolean(load_default=None, allow_none=True)
 
 
@@ -55,9 +56,8 @@ class DeclareTalent(CaseWrite):
 class DocumentRef(StrictSchema):
     """A stored document, referenced: the bytes stay in the document store."""
     code = text(64, required=True)
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$",
-                                                                   error="must be 64 lowercase hex characters"))
-    size_bytes = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=200 * 1024 * 1024))
+    sha256 = identifier(r"[0-9a-f]{64}", "must be 64 lowercase hex characters", 64, required=True)
+    size_bytes = integer(min=1, max=200 * 1024 * 1024, required=True)
     media_type = fields.String(required=True, validate=validate.OneOf(MEDIA_TYPES))
     storage_uri = text(1000, required=True)
     entry_id = text(64, load_default=None, allow_none=True)
@@ -93,18 +93,22 @@ class Submit(CaseWrite):
     pass
 
 
+SIGNATORIES = ("applicant", "unit_head")
+
+
 class PaperDelivery(StrictSchema):
-    copies = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    copies = integer(min=0, max=100, required=True)
     binding = text(32, required=True)
     cover_colour = text(32, required=True)
     double_sided = fields.Boolean(required=True)
     spine_text = text(400, required=True)
     has_catalogue = fields.Boolean(required=True)
-    signed_by = fields.List(fields.String(validate=validate.OneOf(("applicant", "unit_head"))), load_default=list)
+    signed_by = fields.List(fields.String(validate=validate.OneOf(SIGNATORIES)), load_default=list,
+                            validate=validate.Length(max=len(SIGNATORIES)))
     form_sealed = fields.Boolean(required=True)
     cover_sealed = fields.Boolean(required=True)
     every_attachment_sealed = fields.Boolean(required=True)
-    perforation_seals = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    perforation_seals = integer(min=0, max=100, required=True)
 
 
 class RecordPaperDelivery(CaseWrite):
@@ -116,7 +120,7 @@ class CaseQuery(ReadSchema):
 
 
 class History(CaseQuery):
-    as_of = fields.AwareDateTime(load_default=None)   # the case as it stood at this moment
+    as_of = iso_datetime(load_default=None)   # the case as it stood at this moment
 
 
 class CasesByStatus(PageSchema):
@@ -148,27 +152,27 @@ class FileProject(WriteSchema):
     cooperation_id = fields.UUID(required=True)
     title = text(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
-    project_funds_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    project_funds_fen = integer(min=1, required=True)
 
 
 class RecordAgreement(CaseWrite):
-    signed_on = fields.Date(required=True)
+    signed_on = iso_date(required=True)
     management_mode = text(400, load_default=None, allow_none=True)   # may be settled (可…作出约定)
     ip_ownership = text(400, load_default=None, allow_none=True)
 
 
 class Appoint(CaseWrite):
     post_title = text(required=True)              # e.g. 科技副总, 技术（研发）中心副主任
-    starts_on = fields.Date(required=True)
+    starts_on = iso_date(required=True)
 
 
 class ExtendTerm(CaseWrite):
-    ends_on = fields.Date(required=True)
+    ends_on = iso_date(required=True)
     reason = reason(required=True)                # the major breakthrough
 
 
 class TerminateEarly(CaseWrite):
-    ended_on = fields.Date(required=True)         # the last day still in the term
+    ended_on = iso_date(required=True)         # the last day still in the term
     reason = reason(required=True)
 
 

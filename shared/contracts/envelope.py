@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import StrictSchema, load, text
+from shared.contracts.base import SHORT, StrictSchema, integer, iso_datetime, load, text
 
 SERVICES = ("registration", "application", "review", "funding")
 EVENTS_NS = uuid5(NAMESPACE_URL, "urn:changping:integration-events")
@@ -27,24 +27,24 @@ def event_id_for(source: str, stream_id, sequence: int) -> UUID:
 class ActorSchema(StrictSchema):
     actor_id = text(required=True)
     role = text(required=True)
-    unit_id = fields.String(allow_none=True, load_default=None)
+    unit_id = text(64, allow_none=True, load_default=None)
 
 
 class EnvelopeSchema(StrictSchema):
     event_id = fields.UUID(required=True)
     type = text(required=True)
-    schema_version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    schema_version = integer(min=1, required=True)
     source = fields.String(required=True, validate=validate.OneOf(SERVICES))
-    position = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    position = integer(min=1, required=True)
     stream_id = fields.UUID(required=True)
-    sequence = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    sequence = integer(min=1, required=True)
     case_id = fields.UUID(required=True, allow_none=True)
-    occurred_at = fields.AwareDateTime(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
+    occurred_at = iso_datetime(required=True)
+    recorded_at = iso_datetime(required=True)
     actor = fields.Nested(ActorSchema, required=True)
     correlation_id = text(required=True)
-    causation_id = fields.String(required=True, allow_none=True)
-    command_id = fields.String(load_default=None, allow_none=True)
+    causation_id = text(SHORT, required=True, allow_none=True)
+    command_id = text(100, load_default=None, allow_none=True)
     payload = fields.Dict(required=True)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import PROGRAMMES, SourceRef, StrictSchema, reason, text, yuan_fen
+from shared.contracts.base import (PROGRAMMES, SourceRef, StrictSchema, integer, iso_date, many, reason, text,
+                                   yuan_fen)
 from shared.contracts.funding_events import FUNDING_PAYLOADS
 from shared.contracts.placement_events import PLACEMENT_PAYLOADS
 from shared.contracts.registration_events import REGISTRATION_PAYLOADS
@@ -41,14 +42,14 @@ class CaseTalentDeclared(StrictSchema):
 class DocumentRef(StrictSchema):
     code = text(64, required=True)
     sha256 = text(64, required=True)
-    size_bytes = fields.Integer(strict=True, required=True)
+    size_bytes = integer(min=1, required=True)
     media_type = text(64, required=True)
     storage_uri = text(1000, required=True)
     entry_id = text(64, load_default=None, allow_none=True)
 
 
 class CaseDocumentsAttached(StrictSchema):
-    documents = fields.List(fields.Nested(DocumentRef), required=True)
+    documents = many(fields.Nested(DocumentRef), required=True)
     replace = fields.Boolean(required=True)
 
 
@@ -60,14 +61,14 @@ class CaseAgeWaiverRecorded(StrictSchema):
 class CaseSubmitted(StrictSchema):
     """A submission and the eligibility assessment it passed (rules, edition, reference dates;
     not the inputs, which hold personal data)."""
-    submission = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
-    submitted_on = fields.Date(required=True)
+    submission = integer(min=1, required=True)
+    submitted_on = iso_date(required=True)
     eligibility = fields.Dict(required=True)
     category = text(64, required=True)
     national_or_beijing_talent = fields.Boolean(required=True)
     earlier_changju_category = text(64, required=True, allow_none=True)
     earlier_award_fen = yuan_fen(required=True)
-    documents = fields.List(fields.Nested(DocumentRef), required=True)
+    documents = many(fields.Nested(DocumentRef), required=True)
 
 
 class ReturnedItem(StrictSchema):
@@ -77,16 +78,16 @@ class ReturnedItem(StrictSchema):
 
 class CaseReturnedForCorrection(StrictSchema):
     reason = reason(required=True)
-    items = fields.List(fields.Nested(ReturnedItem), required=True)
-    correction_deadline = fields.Date(required=True)
+    items = many(fields.Nested(ReturnedItem), required=True)
+    correction_deadline = iso_date(required=True)
     source = fields.Nested(SourceRef, required=True)
 
 
 class CasePaperDeliveryRecorded(StrictSchema):
     delivery = fields.Dict(required=True)
-    received_on = fields.Date(required=True)
+    received_on = iso_date(required=True)
     compliant = fields.Boolean(required=True)
-    findings = fields.List(fields.Dict(), required=True)
+    findings = many(fields.Dict(), required=True)
 
 
 class CaseMilestoneRecorded(StrictSchema):
@@ -116,8 +117,8 @@ class ReviewPaperChecked(StrictSchema):
 
 class AuditReturned(StrictSchema):
     reason = reason(required=True)
-    items = fields.List(fields.Nested(ReturnedItem), required=True)
-    correction_deadline = fields.Date(required=True)
+    items = many(fields.Nested(ReturnedItem), required=True)
+    correction_deadline = iso_date(required=True)
 
 
 class ConflictDeclared(StrictSchema):
@@ -127,7 +128,7 @@ class ConflictDeclared(StrictSchema):
 
 class Scored(StrictSchema):
     reviewer = text(required=True)
-    score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    score = integer(min=0, max=100, required=True)
     opinion = reason(required=True)
 
 
@@ -151,7 +152,7 @@ class AwardDecidedV2(AwardDecided):
     category = text(required=True)
     prior_changju_award_fen = yuan_fen(required=True)
     national_or_beijing_talent = fields.Boolean(required=True)
-    effective_on = fields.Date(required=True)   # the decision's business date: the terms start here
+    effective_on = iso_date(required=True)   # the decision's business date: the terms start here
 
 
 # -- review: programme B projects --------------------------------------------------------
@@ -173,7 +174,7 @@ class ProjectApproved(ProjectDecided):
 
 
 class ProjectFiledWithOffice(StrictSchema):
-    filed_on = fields.Date(required=True)
+    filed_on = iso_date(required=True)
     reference = text(100, required=True)
 
 

@@ -4,19 +4,19 @@ Strict: unknown, missing, mistyped and oversized fields are refused, each error 
 field. Amounts are integer fen; dates are ISO dates (Beijing calendar)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts.base import PageSchema, ReadSchema, WriteSchema, reason, text
+from shared.contracts.base import (SHORT, PageSchema, ReadSchema, WriteSchema, identifier, integer, iso_date, reason,
+                                   text)
 
 HOUSING_CHOICES = ("flat", "rent_subsidy")
 PRIZE_LEVELS = ("first", "second", "third")
 OUTCOMES = ("paid", "failed", "returned")
 STATUSES = ("scheduled", "retried", "paid", "failed", "returned", "cancelled", "unpaid")
 # <case uuid>:<obligation>:<period>
-IDEMPOTENCY_KEY = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[a-z_]+:[A-Za-z0-9_.\-]+$"
+IDEMPOTENCY_KEY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[a-z_]+:[A-Za-z0-9_.\-]+"   # whole
 
 
 def idempotency_key(**kwargs) -> fields.String:
-    return text(validate_also=validate.Regexp(IDEMPOTENCY_KEY, error="<case_id>:<obligation_id>:<period>"),
-                **kwargs)
+    return identifier(IDEMPOTENCY_KEY, "<case_id>:<obligation_id>:<period>", SHORT, **kwargs)
 
 
 class FundingQuery(ReadSchema):
@@ -30,8 +30,8 @@ class DisbursementsByStatus(PageSchema):
 class ChooseHousing(WriteSchema):
     case_id = fields.UUID(required=True)
     choice = fields.String(required=True, validate=validate.OneOf(HOUSING_CHOICES))
-    monthly_rent_fen = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=None)
-    starts_on = fields.Date(load_default=None)
+    monthly_rent_fen = integer(min=1, load_default=None)
+    starts_on = iso_date(load_default=None)
 
     @validates_schema
     def _rent_needs_its_figures(self, data, **kwargs):
@@ -49,18 +49,18 @@ class ChooseHousing(WriteSchema):
 
 class ClaimServiceMoney(WriteSchema):
     case_id = fields.UUID(required=True)
-    spent_on = fields.Date(required=True)
-    amount_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    spent_on = iso_date(required=True)
+    amount_fen = integer(min=1, required=True)
     purpose = text(required=True)
     document_ref = text(required=True)
 
 
 class ReportPayment(WriteSchema):
     idempotency_key = idempotency_key(required=True)
-    attempt = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    attempt = integer(min=1, required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     office_reference = text(required=True)
-    effective_on = fields.Date(load_default=None)     # when it happened at the bank; default today
+    effective_on = iso_date(load_default=None)     # when it happened at the bank; default today
     reason = reason(load_default=None)
 
 
@@ -71,7 +71,7 @@ class RetryDisbursement(WriteSchema):
 
 class EndEarly(WriteSchema):
     case_id = fields.UUID(required=True)
-    ended_on = fields.Date(required=True)   # the last day still supported
+    ended_on = iso_date(required=True)   # the last day still supported
     reason = reason(required=True)
 
 
@@ -81,12 +81,12 @@ class AwardPrize(WriteSchema):
     """A yearly prize (四(二)3) for a placement whose project has concluded."""
     case_id = fields.UUID(required=True)
     level = fields.String(required=True, validate=validate.OneOf(PRIZE_LEVELS))
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2999))
+    year = integer(min=2000, max=2999, required=True)
     reason = reason(required=True)
 
 
 class GrantBreakthroughSubsidy(WriteSchema):
     """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment."""
     case_id = fields.UUID(required=True)
-    investment_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    investment_fen = integer(min=1, required=True)
     reason = reason(required=True)

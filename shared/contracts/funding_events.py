@@ -11,22 +11,26 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import LONG, PROGRAMMES, StrictSchema, reason, text, yuan_fen
+from shared.contracts.base import (BUSINESS_DATES, LONG, PROGRAMMES, StrictSchema, integer, iso_date, many, reason, text,
+                                   yuan_fen)
 
 OBLIGATIONS = ("award", "rent_subsidy", "service_money")
 DEADLINES = ("commitment", "service_money", "rent_subsidy")
 
 
 def count(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kwargs)
+    return integer(min=1, **kwargs)
 
 
 def optional_reason() -> fields.String:
-    return fields.String(required=True, allow_none=True, validate=validate.Length(max=LONG))
+    return text(LONG, multiline=True, required=True, allow_none=True)
 
 
 class IsoDate(fields.Date):
     """A date that a domain event may already hold as an ISO string (inside nested data)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=BUSINESS_DATES[0], max=BUSINESS_DATES[1]), **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
@@ -48,7 +52,7 @@ class Computation(StrictSchema):
     policy_edition = text(required=True)
     amount_fen = yuan_fen(required=True)
     inputs = fields.Dict(required=True)
-    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
+    explanation = reason(required=True)
 
 
 class Entitlement(StrictSchema):
@@ -59,7 +63,7 @@ class Entitlement(StrictSchema):
     clause = text(required=True)
     title = text(required=True)
     unit = fields.String(required=True, allow_none=True, validate=validate.OneOf(("once", "month", "year")))
-    units = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    units = integer(min=0, required=True)
     amount_fen = yuan_fen(required=True)       # per unit
     ceiling_fen = yuan_fen(required=True)      # the most it can ever pay
     starts_on = IsoDate(required=True, allow_none=True)
@@ -76,53 +80,53 @@ class EntitlementsGranted(StrictSchema):
     policy_edition = text(required=True)
     decision_rule = text(required=True)
     decision_event_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
-    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+    effective_on = iso_date(required=True)
+    entitlements = many(fields.Nested(Entitlement), required=True)
 
 
 class DeadlineSet(StrictSchema):
     """A term recorded as a deadline; `due_on` is the first day no longer covered."""
     deadline = fields.String(required=True, validate=validate.OneOf(DEADLINES))
-    due_on = fields.Date(required=True)         # the first day no longer covered
-    starts_on = fields.Date(required=True)
+    due_on = iso_date(required=True)         # the first day no longer covered
+    starts_on = iso_date(required=True)
     rule = text(required=True)
     clause = text(required=True)
     policy_edition = text(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class DeadlineReached(StrictSchema):
     """A deadline reached, recorded once by the timer (also after downtime)."""
     deadline = fields.String(required=True, validate=validate.OneOf(DEADLINES))
-    due_on = fields.Date(required=True)
+    due_on = iso_date(required=True)
     rule = text(required=True)
     clause = text(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class HousingChosen(StrictSchema):
     """The housing choice: a flat, or a rent subsidy (monthly rent paid, start, instalment frequency)."""
     choice = fields.String(required=True, validate=validate.OneOf(("flat", "rent_subsidy")))
-    starts_on = fields.Date(required=True)
+    starts_on = iso_date(required=True)
     monthly_rent_fen = yuan_fen(required=True, allow_none=True)
-    frequency_months = fields.Integer(strict=True, required=True, allow_none=True)
-    ends_on = fields.Date(required=True, allow_none=True)
-    effective_on = fields.Date(required=True)
-    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+    frequency_months = integer(min=1, max=120, required=True, allow_none=True)
+    ends_on = iso_date(required=True, allow_none=True)
+    effective_on = iso_date(required=True)
+    entitlements = many(fields.Nested(Entitlement), required=True)
 
 
 class ServiceMoneyClaimApproved(StrictSchema):
     """An expense claim approved (up to what remained of its service year); a DisbursementScheduled follows."""
     period = text(required=True)
     idempotency_key = text(required=True)
-    spent_on = fields.Date(required=True)
+    spent_on = iso_date(required=True)
     year_index = count(required=True)
     claimed_fen = yuan_fen(required=True)
     approved_fen = yuan_fen(required=True)
     purpose = text(required=True)
     document_ref = text(required=True)
     computation = fields.Nested(Computation, required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class DisbursementScheduled(StrictSchema):
@@ -133,7 +137,7 @@ class DisbursementScheduled(StrictSchema):
     amount_fen = yuan_fen(required=True)
     payee = text(required=True)
     purpose = text(required=True)
-    due_on = fields.Date(required=True)
+    due_on = iso_date(required=True)
     rule = text(required=True)
     policy_edition = text(required=True)
 
@@ -144,11 +148,11 @@ class DisbursementScheduledV2(DisbursementScheduled):
     case_id = fields.UUID(required=True)
     payee_ref = text(required=True)                    # "case:<case_id>" (the talent) or "unit:<unit_id>"
     clause = text(required=True)
-    period_starts_on = fields.Date(required=True)
-    period_ends_on = fields.Date(required=True, allow_none=True)   # last day covered (inclusive)
-    effective_on = fields.Date(required=True)
+    period_starts_on = iso_date(required=True)
+    period_ends_on = iso_date(required=True, allow_none=True)   # last day covered (inclusive)
+    effective_on = iso_date(required=True)
     inputs = fields.Dict(required=True)
-    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
+    explanation = reason(required=True)
     attempt = count(required=True)
 
 
@@ -158,7 +162,7 @@ class DisbursementPaid(StrictSchema):
     attempt = count(required=True)
     office_reference = text(required=True)
     amount_fen = yuan_fen(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class DisbursementFailed(StrictSchema):
@@ -167,7 +171,7 @@ class DisbursementFailed(StrictSchema):
     attempt = count(required=True)
     office_reference = text(required=True)
     reason = optional_reason()
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class DisbursementReturned(DisbursementFailed):
@@ -181,11 +185,11 @@ class DisbursementRetried(StrictSchema):
     attempt = count(required=True)
     previous_attempt = count(required=True)
     reason = reason(required=True)
-    due_on = fields.Date(required=True)
+    due_on = iso_date(required=True)
     amount_fen = yuan_fen(required=True)
     obligation_id = text(required=True)
     period = text(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class DisbursementCancelled(StrictSchema):
@@ -194,15 +198,15 @@ class DisbursementCancelled(StrictSchema):
     attempt = count(required=True)
     rule = text(required=True)
     reason = reason(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class EndedEarly(StrictSchema):
     """The talent left the unit or Changping; `ended_on` is the last day supported."""
-    ended_on = fields.Date(required=True)        # the last day still supported
+    ended_on = iso_date(required=True)        # the last day still supported
     reason = reason(required=True)
-    deadlines_cancelled = fields.List(fields.String(validate=validate.OneOf(DEADLINES)), required=True)
-    effective_on = fields.Date(required=True)
+    deadlines_cancelled = many(fields.String(validate=validate.OneOf(DEADLINES)), required=True)
+    effective_on = iso_date(required=True)
 
 
 class RecoveryClaimed(StrictSchema):
@@ -212,13 +216,13 @@ class RecoveryClaimed(StrictSchema):
     period = text(required=True)
     paid_key = text(required=True)
     overpaid_fen = yuan_fen(required=True)
-    ended_on = fields.Date(required=True)
+    ended_on = iso_date(required=True)
     rule = text(required=True)
     clause = text(required=True)
     policy_edition = text(required=True)
     inputs = fields.Dict(required=True)
-    explanation = fields.String(required=True, validate=validate.Length(max=LONG))
-    effective_on = fields.Date(required=True)
+    explanation = reason(required=True)
+    effective_on = iso_date(required=True)
 
 
 class RecoveryWithdrawn(StrictSchema):
@@ -226,7 +230,7 @@ class RecoveryWithdrawn(StrictSchema):
     idempotency_key = text(required=True)
     paid_key = text(required=True)
     reason = reason(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 # -- programme B: a placement's funding (stream `placement_funding`) -----------------------------------
@@ -250,48 +254,48 @@ class PlacementEntitlementsGranted(StrictSchema):
     longer in the term."""
     unit_id = fields.UUID(required=True)
     expert_id = fields.UUID(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = iso_date(required=True)
+    ends_on = iso_date(required=True)
     kind = text(required=True)
     project_funds_fen = yuan_fen(required=True)
     policy_edition = text(required=True)
     appointment_event_id = fields.UUID(required=True)
-    effective_on = fields.Date(required=True)
-    entitlements = fields.List(fields.Nested(Entitlement), required=True)
+    effective_on = iso_date(required=True)
+    entitlements = many(fields.Nested(Entitlement), required=True)
 
 
 class TermExtended(StrictSchema):
     """The same term runs to a later end (after a major breakthrough); the living subsidy follows."""
-    previous_ends_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    previous_ends_on = iso_date(required=True)
+    ends_on = iso_date(required=True)
     reason = reason(required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class PlacementEndedEarly(StrictSchema):
     """The placement ended before its term; `ended_on` is the last day still in the term."""
-    ended_on = fields.Date(required=True)
+    ended_on = iso_date(required=True)
     reason = reason(required=True)
-    services_ended = fields.List(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
-    effective_on = fields.Date(required=True)
+    services_ended = many(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
+    effective_on = iso_date(required=True)
 
 
 class TermExpired(StrictSchema):
     """The term expired (recorded once); the in-term services end. `ends_on`: first day no longer in it."""
-    ends_on = fields.Date(required=True)
-    services_ended = fields.List(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
-    effective_on = fields.Date(required=True)
+    ends_on = iso_date(required=True)
+    services_ended = many(fields.String(validate=validate.OneOf(IN_TERM_SERVICES)), required=True)
+    effective_on = iso_date(required=True)
 
 
 class PrizeAwarded(StrictSchema):
     """A yearly prize for the concluded project, to the expert; its DisbursementScheduled follows."""
     level = fields.String(required=True, validate=validate.OneOf(PRIZE_LEVELS))
-    year = fields.Integer(strict=True, required=True)
+    year = integer(min=2000, max=2999, required=True)
     amount_fen = yuan_fen(required=True)
     idempotency_key = text(required=True)
     reason = reason(required=True)
     computation = fields.Nested(Computation, required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 class BreakthroughSubsidyGranted(StrictSchema):
@@ -302,7 +306,7 @@ class BreakthroughSubsidyGranted(StrictSchema):
     idempotency_key = text(required=True)
     reason = reason(required=True)
     computation = fields.Nested(Computation, required=True)
-    effective_on = fields.Date(required=True)
+    effective_on = iso_date(required=True)
 
 
 # the ledger's events, in the same shapes on both streams

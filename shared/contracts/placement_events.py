@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import SourceRef, StrictSchema, reason, text, yuan_fen
+from shared.contracts.base import SourceRef, StrictSchema, iso_date, reason, text, yuan_fen
 
 PROJECT_KINDS = ("science_engineering", "social_science_humanities")
 
@@ -38,7 +38,7 @@ class ReviewRecorded(PlacementMilestone):
 class AgreementRecorded(StrictSchema):
     """The three-party agreement (company, recommending institution, expert); the management mode
     and the ownership of IP and results are settled only if the parties chose to (可…作出约定)."""
-    signed_on = fields.Date(required=True)
+    signed_on = iso_date(required=True)
     management_mode = text(400, required=True, allow_none=True)
     ip_ownership = text(400, required=True, allow_none=True)
 
@@ -48,8 +48,8 @@ class Appointed(StrictSchema):
     unit_id = fields.UUID(required=True)
     expert_id = fields.UUID(required=True)
     post_title = text(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = iso_date(required=True)
+    ends_on = iso_date(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
     project_funds_fen = yuan_fen(required=True)
     policy_edition = text(64, required=True)
@@ -57,19 +57,19 @@ class Appointed(StrictSchema):
 
 class TermExtended(StrictSchema):
     """After a major breakthrough: a recorded decision with a new end date, still the same term."""
-    previous_ends_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    previous_ends_on = iso_date(required=True)
+    ends_on = iso_date(required=True)
     reason = reason(required=True)
 
 
 class TerminatedEarly(StrictSchema):
     """The placement ended before its term: `ended_on` is the last day still in the term."""
-    ended_on = fields.Date(required=True)
+    ended_on = iso_date(required=True)
     reason = reason(required=True)
 
 
 class TermExpired(StrictSchema):
-    ends_on = fields.Date(required=True)
+    ends_on = iso_date(required=True)
 
 
 class EvaluationRecorded(StrictSchema):

@@ -1,7 +1,7 @@
 """Payloads of the endpoints every service has: health, catch-up, parked events."""
 from marshmallow import fields, validate
 
-from shared.contracts.base import PageSchema, StrictSchema, WriteSchema
+from shared.contracts.base import PageSchema, StrictSchema, WriteSchema, integer
 
 
 class Health(StrictSchema):
@@ -9,8 +9,8 @@ class Health(StrictSchema):
 
 
 class EventsAfter(StrictSchema):
-    position = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
-    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000), load_default=200)
+    position = integer(min=0, required=True)
+    limit = integer(min=1, max=1000, load_default=200)
 
 
 class ParkedEvents(PageSchema):

@@ -1,7 +1,7 @@
 """RPC payloads of the registration service."""
 from marshmallow import fields, validate
 
-from shared.contracts.base import PageSchema, ReadSchema, StrictSchema, WriteSchema, reason, text
+from shared.contracts.base import PageSchema, ReadSchema, StrictSchema, WriteSchema, identifier, integer, reason, text
 from shared.contracts.application import DocumentRef
 from shared.contracts.registration_events import DEGREES, INDUSTRIES, TAG, TITLES, UNIT_TYPES
 
@@ -25,8 +25,8 @@ class UnitDetails(WriteSchema):
 
 
 class RegisterUnit(UnitDetails):
-    credit_code = text(32, required=True, validate_also=validate.Regexp(r"^[0-9A-Z]{18}$",
-                                                                 error="must be an 18-character unified credit code"))
+    # upper case by its standard (GB 32100): a lower-case code is refused, not folded
+    credit_code = identifier(r"[0-9A-Z]{18}", "must be an 18-character unified credit code", 32, required=True)
 
 
 class UpdateUnitDetails(UnitDetails):
@@ -54,12 +54,13 @@ class RecommendExpert(WriteSchema):
     institution_name = text(required=True)
     institution_kind = text(64, required=True)      # a code of the edition's institution kinds (B.expert.institution)
     name = text(required=True)                      # personal data: stays in the registration store
-    id_number = text(32, required=True, validate_also=validate.Regexp(
-        r"^[0-9A-Za-z]{6,32}$", error="an ID card or passport number: letters and digits only"))
+    # case-insensitive: the expert's id derives from its upper-case form (expert_id_for)
+    id_number = identifier(r"[0-9A-Za-z]{6,32}", "an ID card or passport number: letters and digits only", 32,
+                           required=True)
     contact = fields.Nested(ExpertContact, required=True)
     degree = fields.String(required=True, validate=validate.OneOf(DEGREES))
     title = fields.String(required=True, validate=validate.OneOf(TITLES))
-    work_years = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=80))
+    work_years = integer(min=0, max=80, required=True)
     expertise = fields.List(text(TAG), required=True, validate=validate.Length(min=1, max=20))
     fields = fields.List(text(TAG), required=True, validate=validate.Length(min=1, max=10))   # last: it hides the module
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import StrictSchema, reason, text
+from shared.contracts.base import StrictSchema, integer, iso_date, reason, text
 
 UNIT_TYPES = ("enterprise", "financial_institution", "university", "research_institute")
 INDUSTRIES = ("medicine_health", "advanced_energy", "advanced_manufacturing", "financial_services",
@@ -19,12 +19,13 @@ INDUSTRIES = ("medicine_health", "advanced_energy", "advanced_manufacturing", "f
 DEGREES = ("phd", "master", "bachelor", "other")
 TITLES = ("senior", "associate_senior", "intermediate", "junior", "none")
 TAG = 64            # a field of work or an expertise keyword
+TAGS = 20           # the most of them on one expert
 
 
 def tags(**kwargs) -> fields.List:
     """A list of short labels (fields of work, expertise keywords). A helper because the schemas below
     have a field named `fields`, which hides marshmallow's module inside their class bodies."""
-    return fields.List(text(TAG), **kwargs)
+    return fields.List(text(TAG), validate=validate.Length(max=TAGS), **kwargs)
 
 
 # -- units ---------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ class ExpertRecommended(StrictSchema):
     institution_kind = text(64, required=True)      # a code of the edition's `expert.institution_kinds`
     degree = fields.String(required=True, validate=validate.OneOf(DEGREES))
     title = fields.String(required=True, validate=validate.OneOf(TITLES))
-    work_years = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    work_years = integer(min=0, max=80, required=True)
     expertise = tags(required=True)
     fields = tags(required=True)                    # last: see `tags`
 
@@ -77,7 +78,7 @@ class ExpertWaiverRecorded(StrictSchema):
 
 class ExpertPublished(StrictSchema):
     """The candidate is in the published pool (对外公开发布) from `published_on` (Beijing date)."""
-    published_on = fields.Date(required=True)
+    published_on = iso_date(required=True)
     institution_kind = text(64, required=True)
     fields = tags(required=True)
 

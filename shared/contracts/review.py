@@ -1,7 +1,7 @@
 """RPC payloads of the review service."""
 from marshmallow import fields, validate
 
-from shared.contracts.base import ReadSchema, WriteSchema, reason, text, yuan_fen
+from shared.contracts.base import ReadSchema, WriteSchema, integer, iso_date, reason, text, yuan_fen
 from shared.contracts.events import ReturnedItem
 
 
@@ -16,7 +16,7 @@ class ApproveAudit(CaseWrite):
 class ReturnForCorrection(CaseWrite):
     reason = reason(required=True)
     items = fields.List(fields.Nested(ReturnedItem), required=True, validate=validate.Length(min=1, max=50))
-    correction_deadline = fields.Date(required=True)
+    correction_deadline = iso_date(required=True)
 
 
 class DeclareConflict(CaseWrite):
@@ -24,7 +24,7 @@ class DeclareConflict(CaseWrite):
 
 
 class Score(CaseWrite):
-    score = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100))
+    score = integer(min=0, max=100, required=True)
     opinion = reason(required=True)
 
 

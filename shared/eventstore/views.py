@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from eventlet import patcher, tpool
 from eventsourcing.persistence import InfrastructureFactory
 
-FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
+FIELD = re.compile(r"[a-z_][a-z0-9_]*")   # matched whole (fullmatch)
 
 
 class PositionMoved(Exception):
@@ -192,7 +192,7 @@ class ViewStore:
 
 
 def _field(name: str) -> str:
-    if not FIELD.match(name):
+    if not FIELD.fullmatch(name):
         raise ValueError(f"not a document field name: {name!r}")
     return name
 

@@ -22,22 +22,71 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from nameko.exceptions import MethodNotFound
 from nameko.rpc import Rpc, RpcConsumer
 
 from shared import logs
-from shared.contracts.base import load
+from shared.contracts.base import load, printable
 from shared.errors import Refused, ServiceError, validation_error
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
 from shared.platform.broker_loss import connection_may_be_lost
+from shared.platform.wire import SafeQueueConsumer, can_reply, describe, reply_refused, request_problem
 
 log = logs.get_logger("endpoint")
 
 
 class _ReplyTolerantRpcConsumer(RpcConsumer):
     """A reply that cannot be sent leaves the request unacknowledged (see broker_loss.py);
-    command receipts make its redelivery harmless."""
+    command receipts make its redelivery harmless. A malformed request (undecodable body, wrong
+    shape, hostile headers, unknown method) is answered with `ServiceError('validation_error')`
+    and never reaches a worker (see wire.py); one without a reply address is dropped."""
+
+    queue_consumer = SafeQueueConsumer()
+
+    def handle_message(self, body, message):
+        try:
+            self._dispatch(body, message)
+        except Exception:   # runs in a managed thread: a raise would kill the container
+            log.exception("request not handled")
+
+    def _dispatch(self, body, message):
+        if not can_reply(message):
+            self._drop(message, "the request has no reply address (reply_to must be a uuid)")
+            return
+        problem = request_problem(body, message)
+        if problem is None:
+            try:
+                provider = self.get_provider_for_method(message.delivery_info["routing_key"])
+            except MethodNotFound:
+                problem = {"_method": ["no such method"]}
+        if problem is not None:
+            self._refuse(message, problem)
+            return
+        try:
+            provider.handle_message(body, message)
+        except Exception:   # nameko's own checks (IncorrectSignature, …): never a Python type to the caller
+            log.exception("request not dispatched")
+            self._refuse(message, {"_body": ["the request could not be dispatched"]})
+
+    def handle_undecodable(self, message, error):
+        if not can_reply(message):
+            self._drop(message, describe(error))
+            return
+        self._refuse(message, {"_body": [describe(error)]})
+
+    def _refuse(self, message, fields):
+        refusal = ServiceError("validation_error", "the request is malformed", fields)
+        log.info("malformed request refused", routing_key=printable(message.delivery_info.get("routing_key")),
+                 error_message=str(refusal))
+        with connection_may_be_lost("send the reply"):
+            reply_refused(self.container, message, refusal)
+            self.queue_consumer.ack_message(message)
+
+    def _drop(self, message, why):
+        log.warning("request dropped", routing_key=printable(message.delivery_info.get("routing_key")), reason=why)
+        self.queue_consumer.ack_message(message)
 
     def handle_result(self, message, result, exc_info):
         with connection_may_be_lost("send the reply"):

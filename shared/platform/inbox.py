@@ -19,6 +19,8 @@ from shared.identity import system_actor
 from shared.messaging.inbox import Outcome
 from shared.messaging.topology import inbox_queue, retry_queue_name
 from shared.platform.broker_loss import connection_may_be_lost
+from shared.platform.wire import SafeQueueConsumer, describe
+from shared.contracts.base import printable
 from shared.platform.parking import park
 from shared.platform.store import EventStore
 
@@ -30,8 +32,19 @@ class InboxConsumer(Consumer):
     """nameko's Consumer on this service's inbox queue; requeues if the worker crashes,
     and outlives a broker that went away while the worker ran (see broker_loss.py)."""
 
+    queue_consumer = SafeQueueConsumer()   # an undecodable body is parked, it does not kill the container
+
     def __init__(self, **kwargs):
         super().__init__(queue=None, requeue_on_error=True, **kwargs)
+
+    def handle_undecodable(self, message, error):
+        """A body that is not JSON: parked as invalid at once, like any invalid event."""
+        store = next(d for d in self.container.dependencies if isinstance(d, EventStore)).store
+        error_message = f"validation_error: {describe(error)}"
+        log.error("undecodable event parked", error_message=error_message)
+        park(store, {"undecodable_body": printable(bytes(message.body or b"")[:2000])}, error_message, 1,
+             system_actor(store.service), None)
+        self.queue_consumer.ack_message(message)
 
     def setup(self):
         self.queue = inbox_queue(self.container.service_name)

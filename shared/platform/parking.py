@@ -1,6 +1,7 @@
 """Parking and replaying inbound events that keep failing, and the read model that lists them."""
 from __future__ import annotations
 
+from shared.contracts.base import check_json, printable
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.unit_of_work import UnitOfWork
 from shared.eventstore.projection import Projection
@@ -12,17 +13,34 @@ PARKED = "parked"
 
 
 def park(store, body, error: str, attempts: int, actor: Identity, correlation_id: str | None) -> None:
-    event_id = str((body or {}).get("event_id") or "unidentified")
+    body = parkable(body)
+    event_id = str(body.get("event_id") or "unidentified")
+    correlation_id = correlation_id if isinstance(correlation_id, str) and len(correlation_id) <= 200 else None
     meta = EventMeta(actor=actor, occurred_at=store.app.clock.now(), correlation_id=correlation_id or event_id,
                      causation_id=event_id)
     uow = UnitOfWork(store.app, meta)
     parked = uow.find(parked_id(event_id))
     if parked is None:
         uow.add(ParkedEvent(id=parked_id(event_id), body=body, error=error, attempts=attempts,
-                            case_id=(body or {}).get("case_id"), event_type=(body or {}).get("type")))
+                            case_id=_short(body.get("case_id")), event_type=_short(body.get("type"))))
     else:
         parked.park_again(error=error, attempts=attempts)
     uow.commit()
+
+
+def parkable(body) -> dict:
+    """What can be kept of an invalid body: itself if it is a JSON object within the contracts' bounds
+    (integers, UTF-8, nesting, size), else its printable text under `invalid_body` (an array, a
+    scalar, a lone surrogate or a flood cannot break the store that records it)."""
+    if isinstance(body, dict) and not check_json(body) and len(str(body)) <= 100_000:
+        event_id = body.get("event_id")
+        if event_id is None or (isinstance(event_id, str) and len(event_id) <= 100):
+            return body
+    return {"invalid_body": printable(body)}
+
+
+def _short(value):
+    return value if isinstance(value, str) and len(value) <= 200 else None
 
 
 def replay(store, meta: EventMeta, event_id: str) -> bool:
