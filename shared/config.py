@@ -50,6 +50,7 @@ class ClockSettings:
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
+    amqp_ssl: dict | None = None                  # nameko's AMQP_SSL (TLS to the broker), also for our publishers
     token_key: str = ""
     token_issuer: str = "changping-portal"
     store_kind: str = "sqlite"                    # sqlite | postgres
@@ -83,6 +84,7 @@ class Settings:
             raise ConfigError(f"STORE.kind must be sqlite or postgres, not {kind!r}")
         return cls(
             amqp_uri=str(config.get("AMQP_URI") or cls.amqp_uri),
+            amqp_ssl=_amqp_ssl(config.get("AMQP_SSL")),
             token_key=str(token.get("key") or ""),
             token_issuer=str(token.get("issuer") or cls.token_issuer),
             store_kind=kind,
@@ -107,6 +109,15 @@ class Settings:
         if len(self.token_key) < MIN_TOKEN_KEY_LENGTH:
             raise ConfigError(f"TOKEN.key must be at least {MIN_TOKEN_KEY_LENGTH} characters")
         return self.token_key
+
+
+def _amqp_ssl(value) -> dict | None:
+    """nameko's AMQP_SSL: absent or empty is plain AMQP; a mapping is kombu's ssl options."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise ConfigError("AMQP_SSL must be a mapping of TLS options (ca_certs, certfile, keyfile, cert_reqs)")
+    return dict(value)
 
 
 def _section(config: dict, name: str) -> dict:
