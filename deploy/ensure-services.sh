@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the local infrastructure is up: RabbitMQ (always), its management API and
+# Makes sure the local infrastructure is up: RabbitMQ and its management API (always) and
 # PostgreSQL (with --for-tests). Starts what is installed but stopped; installs from the
 # distribution's packages where we are root on Debian/Ubuntu; otherwise says what is missing.
 set -euo pipefail
@@ -24,12 +24,15 @@ if ! port_open 5672; then
   wait_port 5672 RabbitMQ 90
 fi
 
+# The management API: provisioning the broker accounts goes through it (shared/messaging/accounts.py),
+# and the integration tests make a throwaway vhost per module with it.
+if ! port_open 15672; then
+  echo "enabling the RabbitMQ management plugin"
+  rabbitmq-plugins enable rabbitmq_management >/dev/null
+  wait_port 15672 "RabbitMQ management API" 60
+fi
+
 if $for_tests; then
-  if ! port_open 15672; then   # integration tests make a throwaway vhost per module through it
-    echo "enabling the RabbitMQ management plugin"
-    rabbitmq-plugins enable rabbitmq_management >/dev/null
-    wait_port 15672 "RabbitMQ management API" 60
-  fi
   if ! port_open 5432; then
     if ! ls /etc/postgresql >/dev/null 2>&1; then
       can_install || { echo "PostgreSQL is not running and not installed; install postgresql (needs root)" >&2; exit 1; }

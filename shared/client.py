@@ -5,19 +5,44 @@
         rpc.registration.health()
 
 Errors arrive as `shared.errors.ServiceError` (code, message, fields, rule).
+
+It is nameko's standalone `ClusterRpcProxy`, with one difference that lets it run under the
+portal's least-privilege broker account (README, "Broker accounts"): its reply queue is bound
+to the RPC exchange without declaring that exchange, which would need the right to configure
+(and so to delete) it. The exchange is the services' and exists once one of them has started.
 """
 from __future__ import annotations
 
 from uuid import uuid4
 
-from nameko.standalone.rpc import ClusterRpcProxy
+from kombu import Exchange, Queue
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange
+from nameko.standalone.rpc import ClusterRpcProxy, SingleThreadedReplyListener
 
 import shared.platform  # noqa: F401  (registers ServiceError for deserialisation)
 from shared.platform.request import CORRELATION_HEADER, TOKEN_HEADER
 
 
-def cluster(amqp_uri: str, token: str | None = None, correlation_id: str | None = None, timeout: float = 30):
+class _ReplyListener(SingleThreadedReplyListener):
+    """nameko 2.14's ReplyListener.setup, with the RPC exchange declared passively."""
+
+    def setup(self):
+        reply_queue_uuid = uuid4()
+        self.routing_key = str(reply_queue_uuid)   # the reply key: a bare uuid4, as nameko's
+        exchange = get_rpc_exchange(self.container.config)
+        self.queue = Queue(
+            RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, reply_queue_uuid),
+            exchange=Exchange(exchange.name, type=exchange.type, durable=exchange.durable, passive=True),
+            routing_key=self.routing_key, queue_arguments={"x-expires": RPC_REPLY_QUEUE_TTL})
+        self.queue_consumer.register_provider(self)
+
+
+def cluster(amqp_uri: str, token: str | None = None, correlation_id: str | None = None, timeout: float = 30,
+            ssl: dict | None = None):
     context = {CORRELATION_HEADER: correlation_id or str(uuid4())}
     if token:
         context[TOKEN_HEADER] = token
-    return ClusterRpcProxy({"AMQP_URI": amqp_uri, "serializer": "json"}, context_data=context, timeout=timeout)
+    config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+    if ssl:
+        config["AMQP_SSL"] = ssl
+    return ClusterRpcProxy(config, context_data=context, timeout=timeout, reply_listener_cls=_ReplyListener)

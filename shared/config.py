@@ -49,6 +49,7 @@ class ClockSettings:
 class Settings:
     amqp_uri: str = "pyamqp://guest:guest@127.0.0.1:5672/"
     keys_dir: str = "keys"                        # the key registry and this service's private keys (shared/keys.py)
+    amqp_ssl: dict | None = None                  # nameko's AMQP_SSL (TLS to the broker), also for our publishers
     store_kind: str = "sqlite"                    # sqlite | postgres
     data_dir: str = "data"
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
@@ -81,6 +82,7 @@ class Settings:
         return cls(
             amqp_uri=str(config.get("AMQP_URI") or cls.amqp_uri),
             keys_dir=str(_section(config, "KEYS").get("dir") or cls.keys_dir),
+            amqp_ssl=_amqp_ssl(config.get("AMQP_SSL")),
             store_kind=kind,
             data_dir=str(store.get("data_dir") or "data"),
             postgres=PostgresSettings(
@@ -98,6 +100,15 @@ class Settings:
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
         )
+
+
+def _amqp_ssl(value) -> dict | None:
+    """nameko's AMQP_SSL: absent or empty is plain AMQP; a mapping is kombu's ssl options."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise ConfigError("AMQP_SSL must be a mapping of TLS options (ca_certs, certfile, keyfile, cert_reqs)")
+    return dict(value)
 
 
 def _section(config: dict, name: str) -> dict:

@@ -2,6 +2,10 @@
 responsibility for it (persistent messages, durable exchanges), and a lost connection is
 retried until the broker is back.
 
+A publisher belongs to one service and connects with its account: on connecting it declares
+what the service owns (topology.declare_service). Retries and replays go to the service's
+own retry exchange, never to the default exchange, which its account may not write to.
+
 `Publisher` waits for each message's confirm: right for the odd retry or replay.
 `BatchPublisher` sends a whole batch and waits for the confirms once: the relay's way. In
 a busy service every wait is a turn given to the workers, so one wait per message would
@@ -13,9 +17,9 @@ import socket
 import threading
 import time
 
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Producer
 
-from shared.messaging.topology import declare_all, events_exchange
+from shared.messaging.topology import declare_service, events_exchange, retry_exchange
 
 RETRY_POLICY = {"max_retries": None, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 3}
 # A confirm that never comes (a channel closing under us) must not stall the relay for
@@ -30,16 +34,17 @@ class NotConfirmed(Exception):
 class Publisher:
     confirm_each = True
 
-    def __init__(self, amqp_uri: str):
-        self.connection = Connection(amqp_uri, transport_options={"confirm_publish": self.confirm_each})
+    def __init__(self, amqp_uri: str, service: str, ssl=None):
+        self.service = service
+        self.connection = Connection(amqp_uri, ssl=ssl, transport_options={"confirm_publish": self.confirm_each})
         self._producer: Producer | None = None
         self._lock = threading.Lock()  # one channel: publishes from several green threads take turns
 
     def _ensure(self) -> Producer:
         if self._producer is None:
             self.connection.ensure_connection(**RETRY_POLICY)
+            declare_service(self.connection, self.service)
             channel = self.connection.default_channel
-            declare_all(channel)
             self._producer = Producer(channel, serializer="json")
             self._opened(channel)
         return self._producer
@@ -48,7 +53,7 @@ class Publisher:
         """A new channel is ready (subclasses prepare it)."""
 
     def declare_topology(self) -> None:
-        """Connect (waiting for the broker if need be) and declare every exchange and queue."""
+        """Connect (waiting for the broker if need be) and declare what the service owns."""
         with self._lock:
             self._ensure()
 
@@ -56,8 +61,9 @@ class Publisher:
         self._publish(envelope, exchange=events_exchange(source), routing_key=envelope["type"],
                       message_id=envelope["event_id"])
 
-    def publish_to_queue(self, queue_name: str, body: dict, *, headers: dict) -> None:
-        self._publish(body, exchange=Exchange(""), routing_key=queue_name, headers=headers)
+    def publish_retry(self, routing_key: str, body: dict, *, headers: dict) -> None:
+        """To the service's retry exchange: `routing_key` names a retry queue, or the inbox."""
+        self._publish(body, exchange=retry_exchange(self.service), routing_key=routing_key, headers=headers)
 
     def _publish(self, body, **kwargs) -> None:
         with self._lock:

@@ -108,7 +108,7 @@ class _Receiver:
 
     def _retry(self, body) -> None:
         attempts = self.attempts + 1
-        self.store.retry_publisher.publish_to_queue(
+        self.store.retry_publisher.publish_retry(   # through <service>.retry, never the default exchange
             retry_queue_name(self.store.service, attempts), body,
             headers={f"nameko.{ATTEMPTS_HEADER}": attempts})
 

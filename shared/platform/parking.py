@@ -51,7 +51,7 @@ def replay(store, meta: EventMeta, event_id: str) -> bool:
         return False
     # Publish first, then mark replayed: a crash in between replays twice, and the inbox
     # recognises the second copy as a duplicate.
-    store.retry_publisher.publish_to_queue(inbox_name(store.service), parked.body, headers={})
+    store.retry_publisher.publish_retry(inbox_name(store.service), parked.body, headers={})  # via <service>.retry
     parked.replay()
     uow.commit()
     return True

@@ -78,14 +78,15 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     views = ViewStore(settings.view_store_env())
     poll = config.relay_poll_seconds
     projections = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()), poll, busy=busy)
-    relay = Relay(service, app, views, BatchPublisher(config.amqp_uri), batch_size=config.relay_batch_size,
+    relay = Relay(service, app, views, BatchPublisher(config.amqp_uri, service, ssl=config.amqp_ssl),
+                  batch_size=config.relay_batch_size,
                   poll_seconds=poll, busy=busy, paused=config.relay_paused)
     for follower in (relay.follower, projections.follower):
         follower.leader = lease.is_leader
         app.on_commit(follower.wake)
     return Store(service=service, settings=settings, app=app, views=views, projections=projections, relay=relay,
                  inbox=Inbox(service, app, app.inbound_handlers()),
-                 retry_publisher=Publisher(config.amqp_uri), lease=lease)
+                 retry_publisher=Publisher(config.amqp_uri, service, ssl=config.amqp_ssl), lease=lease)
 
 
 class EventStore(DependencyProvider):
@@ -100,10 +101,11 @@ class EventStore(DependencyProvider):
         self.store = build_store(config, self.container.service_name, self.application_class,
                                  busy=lambda: bool(self.container._worker_threads))
         get_logger("store").info("store ready", **self.store.settings.describe())
+        # What this service owns, in setup: nameko starts all extensions at once, and the inbox
+        # consumer binds to the sources' exchanges, which must exist by then (topology.py)
+        self.store.relay.publisher.declare_topology()
 
     def start(self):
-        # every consumer's queues exist before this service publishes anything (topology.py)
-        self.store.relay.publisher.declare_topology()
         self.container.spawn_managed_thread(self.store.relay.follower.run)
         self.container.spawn_managed_thread(self.store.projections.follower.run)
         guard_after_start()

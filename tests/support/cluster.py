@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import requests
@@ -58,8 +58,11 @@ CALL_OPEN = "2024-09-20T09:00:00+08:00"
 
 
 class Cluster:
-    def __init__(self, data_dir: Path, vhost: Vhost, env: dict | None = None):
-        self.data_dir, self.vhost = data_dir, vhost
+    """`accounts` (tests/support/broker.py): each service connects as its own broker account and
+    calls go through the portal's; without, everything is guest on the throwaway vhost."""
+
+    def __init__(self, data_dir: Path, vhost: Vhost, env: dict | None = None, accounts=None):
+        self.data_dir, self.vhost, self.accounts = data_dir, vhost, accounts
         self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "KEYS_DIR": keys.keys_dir(),
                     "LOG_LEVEL": "INFO", "RELAY_POLL_SECONDS": "0.5", "PSYCOPG_IMPL": "python",
                     "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), "CLOCK_SPEED": "1", **(env or {})}
@@ -77,9 +80,10 @@ class Cluster:
         """Start one process of `service`; `instance` names a second (third…) one."""
         name = instance or service
         log = open(self.data_dir / f"{name}.log", "ab")
+        env = {**self.env, "AMQP_URI": self.accounts.uri(service)} if self.accounts else self.env
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", "deploy/config.yaml", f"services.{service}.service"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         return self.processes[name]
 
     def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
@@ -107,6 +111,11 @@ class Cluster:
         return (self.data_dir / f"{service}.log").read_text(errors="replace")
 
     # -- calls ----------------------------------------------------------------------------
+    @property
+    def caller_uri(self) -> str:
+        """How a portal backend connects: its own account if the cluster has accounts."""
+        return self.accounts.uri("portal") if self.accounts else self.vhost.amqp_uri
+
     def token(self, actor_id: str, role: str, unit_id: str | None = None) -> str:
         """A token from the portal that may grant `role` (tests/support/keys.py)."""
         return keys.token(actor_id, role, unit_id)
@@ -116,7 +125,7 @@ class Cluster:
             token: str | None = None):
         if token is None and actor_id:
             token = self.token(actor_id, role, unit_id)
-        with rpc_cluster(self.vhost.amqp_uri, token, timeout=30) as proxy:
+        with rpc_cluster(self.caller_uri, token, timeout=30) as proxy:
             yield proxy
 
     def health(self, service: str) -> dict:
@@ -130,7 +139,7 @@ class Cluster:
             if process is not None and process.poll() is not None:
                 raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log(service)[-3000:]}")
             try:
-                with rpc_cluster(self.vhost.amqp_uri, timeout=2) as rpc:
+                with rpc_cluster(self.caller_uri, timeout=2) as rpc:
                     return getattr(rpc, service).health()
             except Exception:
                 if time.monotonic() > deadline:
@@ -159,15 +168,22 @@ def command_id() -> str:
 
 
 @contextmanager
-def running_cluster(data_dir: Path, env: dict | None = None, services: tuple[str, ...] = SERVICES):
+def running_cluster(data_dir: Path, env: dict | None = None, services: tuple[str, ...] = SERVICES,
+                    accounts: bool = False):
     """A private vhost and data folder with `services` started (none: `services=()`);
-    everything stopped and removed afterwards, whatever happened."""
+    everything stopped and removed afterwards, whatever happened. With `accounts`, the vhost is
+    provisioned as in production and each process connects as its own broker account."""
+    from tests.support.broker import throwaway_accounts
+
     vhost = Vhost().create()
-    cluster = Cluster(data_dir, vhost, env)
     try:
-        if services:
-            cluster.start(*services)
-        yield cluster
+        with (throwaway_accounts(vhost) if accounts else nullcontext()) as broker_accounts:
+            cluster = Cluster(data_dir, vhost, env, accounts=broker_accounts)
+            try:
+                if services:
+                    cluster.start(*services)
+                yield cluster
+            finally:
+                cluster.stop_all()
     finally:
-        cluster.stop_all()
         vhost.delete()

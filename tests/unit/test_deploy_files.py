@@ -19,17 +19,23 @@ deploy/Dockerfile and deploy/config.yaml from drifting apart:
 * the Dockerfile named by the build exists and installs from pyproject.toml;
 * deploy/config.yaml loads through nameko's own YAML loader with the variables
   unset (local runs and CI: SQLite, local broker) and with the compose values
-  (nameko re-parses every value as YAML, so e.g. a password could turn into a number).
+  (nameko re-parses every value as YAML, so e.g. a password could turn into a number);
+* every app service connects as its own broker account (never guest), with a password
+  compose requires from the environment or .env, never a committed one; the broker loads
+  the definitions that the one-shot broker-definitions container writes from the same
+  passwords; .env is git-ignored; the scripts generate the passwords and provision.
 """
 
 import os
 import re
 import shlex
+import subprocess
 
 import pytest
 import yaml
 
 from shared.config import Settings
+from shared.messaging.accounts import ACCOUNTS, password_variable
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPOSE_FILE = os.path.join(REPO_ROOT, "docker-compose.yml")
@@ -40,8 +46,8 @@ INFRA_SERVICES = ("rabbitmq", "postgres")
 
 # Same variable-name rule as nameko's ENV_VAR_MATCHER: ${NAME} or ${NAME:default}.
 CONFIG_VAR = re.compile(r"\$\{([^}:\s]+)")
-# Compose interpolation as used in docker-compose.yml: ${NAME:-default} or ${NAME}.
-COMPOSE_VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
+# Compose interpolation as used in docker-compose.yml: ${NAME:-default}, ${NAME:?error} or ${NAME}.
+COMPOSE_VAR = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
 
 
 def _read(path):
@@ -84,7 +90,12 @@ def _environment(service):
 
 def _compose_default(value):
     """The value compose passes when no host variable overrides it."""
-    return COMPOSE_VAR.sub(lambda match: match.group(2) or "", str(value))
+    return COMPOSE_VAR.sub(lambda match: match.group(3) if match.group(2) == "-" else "", str(value))
+
+
+def _compose_value(value, env):
+    """The value compose passes with `env` on the host."""
+    return COMPOSE_VAR.sub(lambda match: env.get(match.group(1)) or _compose_default(match.group(0)), str(value))
 
 
 @pytest.fixture
@@ -211,14 +222,18 @@ def test_config_loads_with_local_defaults(monkeypatch, nameko_yaml):
     assert settings.keys_dir == "keys"
 
 
+BROKER_PASSWORDS = [password_variable(name) for name in ACCOUNTS] + ["BROKER_ADMIN_PASSWORD"]
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
+    host = {var: f"pw-{var.lower()}" for var in BROKER_PASSWORDS}
     for var, value in _environment(_app_service(name)).items():
-        monkeypatch.setenv(var, _compose_default(value))
+        monkeypatch.setenv(var, _compose_value(value, host))
 
     config = yaml.safe_load(_read(CONFIG_FILE))
 
-    assert config["AMQP_URI"] == "pyamqp://guest:guest@rabbitmq:5672/"
+    assert config["AMQP_URI"] == f"pyamqp://{name}:{host[password_variable(name)]}@rabbitmq:5672/"
     assert config["STORE"]["kind"] == "postgres"
     postgres = config["STORE"]["postgres"]
     assert postgres["host"] == "postgres"
@@ -227,3 +242,67 @@ def test_config_loads_with_compose_environment(monkeypatch, nameko_yaml, name):
     settings = Settings.from_mapping(config)
     assert settings.keys_dir == "/app/keys"
     assert (settings.store_kind, settings.postgres.host, settings.postgres.port) == ("postgres", "postgres", 5432)
+
+
+# -- broker accounts ---------------------------------------------------------------------------
+def test_no_guest_and_no_committed_broker_password_in_compose():
+    text = _read(COMPOSE_FILE)
+    assert "guest:" not in text and "guest@" not in text   # no guest credentials anywhere
+    for variable in BROKER_PASSWORDS:   # required from the host's environment or .env, no default
+        assert f"${{{variable}:?" in text, variable
+        assert f"${{{variable}:-" not in text, variable
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_connects_as_its_own_broker_account(name):
+    uri = _environment(_app_service(name))["AMQP_URI"]
+    match = re.fullmatch(r"pyamqp://([\w-]+):\$\{(\w+):\?[^}]*\}@rabbitmq:5672/", uri)
+    assert match, uri
+    assert match.groups() == (name, password_variable(name))
+
+
+def test_the_broker_loads_the_definitions_written_from_the_same_passwords():
+    services = _compose()["services"]
+    writer, broker = services["broker-definitions"], services["rabbitmq"]
+    assert broker["depends_on"]["broker-definitions"]["condition"] == "service_completed_successfully"
+    command = _command(writer)
+    assert command[:4] == ["python", "-m", "shared.messaging.accounts", "definitions"]
+    written = command[command.index("--out") + 1]
+    writer_volume, writer_mount = next(v.split(":")[:2] for v in writer["volumes"] if v.startswith("broker-"))
+    broker_mounts = {v.split(":")[1]: v.split(":")[0] for v in broker["volumes"]}
+    definitions_dir = next(mount for mount, source in broker_mounts.items() if source == writer_volume)
+    assert os.path.dirname(written) == writer_mount
+    conf_mount = next(mount for mount, source in broker_mounts.items() if source.endswith("20-changping.conf"))
+    assert conf_mount.startswith("/etc/rabbitmq/conf.d/")
+    conf = _read(os.path.join(REPO_ROOT, "deploy", "rabbitmq", "20-changping.conf"))
+    assert re.search(r"^load_definitions = (\S+)$", conf, re.M).group(1) == \
+        f"{definitions_dir}/{os.path.basename(written)}"
+    environment = _environment(writer)
+    assert set(BROKER_PASSWORDS) <= set(environment)
+    dockerfile = _read(os.path.join(REPO_ROOT, "deploy", "Dockerfile"))
+    assert f"chown app:app /app/data {writer_mount}" in dockerfile   # the unprivileged user writes it
+
+
+def test_development_passwords_are_generated_into_a_git_ignored_file():
+    script = _read(os.path.join(REPO_ROOT, "deploy", "broker-secrets.sh"))
+    for variable in BROKER_PASSWORDS:
+        assert variable in script, variable
+    assert "/.env" in _read(os.path.join(REPO_ROOT, ".gitignore")).splitlines()
+    tracked = subprocess.run(["git", "ls-files", ".env"], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert tracked.returncode == 0 and tracked.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("script", ["up.sh", "test.sh"])
+def test_the_scripts_generate_passwords_and_provision_the_broker(script):
+    text = _read(os.path.join(REPO_ROOT, "deploy", script))
+    assert text.index("deploy/broker-secrets.sh") < text.index("-m shared.messaging.accounts provision")
+    assert text.index("deploy/venv.sh") < text.index("-m shared.messaging.accounts provision")
+    # the management API, which provisioning uses, is enabled for every run, not only for tests
+    ensure = _read(os.path.join(REPO_ROOT, "deploy", "ensure-services.sh"))
+    assert ensure.index("rabbitmq_management") < ensure.index("if $for_tests")
+
+
+def test_run_local_gives_each_service_its_own_account():
+    text = _read(os.path.join(REPO_ROOT, "deploy", "run-local.sh"))
+    assert 'password_variable="BROKER_PASSWORD_${service^^}"' in text
+    assert 'AMQP_URI="pyamqp://${service}:${!password_variable}@' in text
