@@ -54,6 +54,7 @@ class Settings:
     token_issuer: str = "changping-portal"
     store_kind: str = "sqlite"                    # sqlite | postgres
     data_dir: str = "data"
+    keys_dir: str = "keys"                         # this service's private key and the registry (shared/keys.py)
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     clock: ClockSettings = field(default_factory=ClockSettings)
     log_level: str = "INFO"
@@ -87,6 +88,7 @@ class Settings:
             token_issuer=str(token.get("issuer") or cls.token_issuer),
             store_kind=kind,
             data_dir=str(store.get("data_dir") or "data"),
+            keys_dir=str(_section(config, "KEYS").get("dir") or "keys"),
             postgres=PostgresSettings(
                 host=str(postgres.get("host") or "127.0.0.1"), port=_number(postgres, "port", 5432, int, "STORE.postgres"),
                 user=str(postgres.get("user") or "postgres"), password=str(postgres.get("password") or ""),
