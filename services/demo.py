@@ -24,6 +24,7 @@ from services.placement_story import PlacementStory
 from services.story import Story
 from shared.client import cluster
 from shared.identity import issue_token
+from shared.keys import generate as generate_keys
 from shared.money import fen_to_yuan_str
 
 SERVICES = ("registration", "application", "review", "funding")
@@ -38,7 +39,10 @@ class Services:
 
     def __init__(self, data_dir: Path, amqp_uri: str):
         self.data_dir, self.amqp_uri, self.processes = data_dir, amqp_uri, []
+        keys = str(data_dir / "keys")   # the services' signing keys, made for this demo
+        generate_keys(keys, {service: ("event-signing", ()) for service in SERVICES})
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "DATA_DIR": str(data_dir), "TOKEN_KEY": DEMO_TOKEN_KEY,
+                    "KEYS_DIR": keys,
                     "LOG_LEVEL": "WARNING", "FUNDING_TIMER_SECONDS": "0.3", "APPLICATION_TIMER_SECONDS": "0.3",
                     "STORE_KIND": "sqlite"}
 

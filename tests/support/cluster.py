@@ -18,6 +18,7 @@ import requests
 from shared.client import cluster as rpc_cluster
 from shared.errors import ServiceError
 from shared.identity import issue_token
+from shared.keys import generate as generate_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registration", "application", "review", "funding")
@@ -61,7 +62,10 @@ CALL_OPEN = "2024-09-20T09:00:00+08:00"
 class Cluster:
     def __init__(self, data_dir: Path, vhost: Vhost, env: dict | None = None):
         self.data_dir, self.vhost = data_dir, vhost
+        self.keys_dir = str(data_dir / "keys")     # every service's signing key and the registry
+        generate_keys(self.keys_dir, {service: ("event-signing", ()) for service in SERVICES})
         self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "TOKEN_KEY": TOKEN_KEY,
+                    "KEYS_DIR": self.keys_dir,
                     "LOG_LEVEL": "INFO", "RELAY_POLL_SECONDS": "0.5", "PSYCOPG_IMPL": "python",
                     "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), "CLOCK_SPEED": "1", **(env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
