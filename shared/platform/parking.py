@@ -1,6 +1,8 @@
 """Parking and replaying inbound events that keep failing, and the read model that lists them."""
 from __future__ import annotations
 
+from eventsourcing.persistence import RecordConflictError
+
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.unit_of_work import UnitOfWork
 from shared.eventstore.projection import Projection
@@ -40,7 +42,12 @@ def replay(store, meta: EventMeta, event_id: str, parked_key: str | None = None)
     # recognises the second copy as a duplicate.
     store.retry_publisher.publish_to_queue(inbox_name(store.service), parked.body, headers={})
     parked.replay()
-    uow.commit()
+    try:
+        uow.commit()
+    except RecordConflictError:
+        # The inbox was faster: it already took the copy and parked it again (a refused event is
+        # refused at once). That re-parking is recorded; the replay did happen.
+        pass
     return True
 
 
