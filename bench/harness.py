@@ -99,8 +99,13 @@ CALL_OPEN = "2024-09-20T09:00:00+08:00"
 
 
 def service_env(amqp: str, data_dir: str, log_level: str = "WARNING", **extra: str) -> dict:
-    """This process's environment with the broker, data folder, log level and clock replaced."""
-    return {**os.environ, "AMQP_URI": amqp, "DATA_DIR": data_dir, "LOG_LEVEL": log_level,
+    """This process's environment with the broker, data folder, log level and clock replaced, and
+    the services' signing keys made in `<data_dir>/keys`."""
+    from shared.keys import generate
+
+    keys = os.path.join(data_dir, "keys")
+    generate(keys, {service: ("event-signing", ()) for service in ("registration", "application", "review", "funding")})
+    return {**os.environ, "AMQP_URI": amqp, "DATA_DIR": data_dir, "KEYS_DIR": keys, "LOG_LEVEL": log_level,
             "PYTHONUNBUFFERED": "1", "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), **extra}
 
 
@@ -114,13 +119,14 @@ def development_keys(directory: str) -> str:
 
 # -- processes -----------------------------------------------------------------------
 class NamekoProcess:
-    def __init__(self, name: str, module: str, env: dict, log_dir: str):
+    def __init__(self, name: str, module: str, env: dict, log_dir: str, launcher: str = "nameko"):
         self.name, self.module, self.env = name, module, env
+        self.launcher = launcher     # `python -m <launcher> run ...`: nameko, or bench.unsigned
         self.log_path = os.path.join(log_dir, f"{name}.log")
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "nameko", "run", "--config", CONFIG_FILE, self.module]
+        command = [sys.executable, "-m", self.launcher, "run", "--config", CONFIG_FILE, self.module]
         with open(self.log_path, "ab") as log:
             self.popen = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

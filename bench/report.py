@@ -69,6 +69,17 @@ def print_report(results, args, stores: dict, *, machine: str, load: tuple, prob
         print(f"  {mark} {LABELS[target]:22} {what.format(n=n):21} {goal:17} is {shown}")
 
     print()
+    print("services' CPU (the four processes, user + system, over both phases and their drains)"
+          + ("; events NOT signed or verified (--no-signing)" if getattr(args, "no_signing", False) else
+             "; events signed and verified"))
+    for r in results:
+        published = sum(r.events.values())
+        per_event = f", {r.service_cpu / published * 1e6:8.0f} µs per event published ({published} events, " \
+                    f"{published / r.calls:.2f} per call)" if published else ""
+        print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e3:6.2f} ms per call"
+              + per_event)
+
+    print()
     print("durability in force (each service's health()['store'])")
     for service, store in stores.items():
         if store.get("kind") == "sqlite":

@@ -1,7 +1,7 @@
 """RPC latency and throughput of our services against a bare nameko echo, in one run.
 
     python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50]
-                        [--log-level WARNING] [--keep]
+                        [--log-level WARNING] [--keep] [--no-signing]
 
 What is measured, each sequentially (one caller, N calls: median and p95 latency) and with
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
@@ -17,6 +17,12 @@ What is measured, each sequentially (one caller, N calls: median and p95 latency
 
 Each phase starts once every store, projection and inbox has caught up with the previous
 one (the report says how long that took: the write burst's backlog is a result too).
+
+The services' CPU time (user + system, from /proc) over each target's phases is reported per
+call, and for the write per integration event it caused (counted through `events_after`). With
+`--no-signing` the services run without signing or verifying events (bench/unsigned.py: a switch
+of the benchmark, not of the configuration); interleaved runs with and without give what
+signing and verifying cost, in CPU microseconds per event.
 
 Why the baseline runs in the same run: absolute milliseconds depend on the machine, its
 load and the broker of the moment; the ratio to an echo measured minutes apart on the same
@@ -74,6 +80,9 @@ class Result:
     concurrent: list = field(default_factory=list)
     wall: float = 0.0                                  # of the concurrent phase
     client_cpu: float = 0.0                            # this process's CPU seconds in the concurrent phase
+    service_cpu: float = 0.0                           # the services' CPU seconds over both phases and drains
+    calls: int = 0                                     # every call made in those phases (warm-up included)
+    events: dict = field(default_factory=dict)         # integration events published by source in them
     drained: list = field(default_factory=list)        # seconds until all caught up after each phase
     errors: list = field(default_factory=list)
 
@@ -89,10 +98,15 @@ class Result:
 
 
 # -- measuring -----------------------------------------------------------------------
-def measure(uri: str, target: Target, args, settle, check_alive) -> Result:
+def measure(uri: str, target: Target, args, settle, check_alive, services=(), count_events=None) -> Result:
     """The sequential phase, then the concurrent one, each starting with all background work done.
-    A failed call is counted (and shown in the report); a dead service or MAX_ERRORS failures end the run."""
+    A failed call is counted (and shown in the report); a dead service or MAX_ERRORS failures end the run.
+    `services`: the processes whose CPU time is taken over both phases; `count_events()`: the
+    integration events published so far, by source."""
     result = Result(target.name)
+    settle()
+    events_before = count_events() if count_events else {}
+    cpu_before = sum(p.cpu_seconds() for p in services)
 
     def timed(rpc, i: int, into: list) -> None:
         start = time.perf_counter()
@@ -103,7 +117,6 @@ def measure(uri: str, target: Target, args, settle, check_alive) -> Result:
         else:
             into.append(time.perf_counter() - start)
 
-    settle()
     with cluster(uri, target.token, timeout=CALL_TIMEOUT) as rpc:
         for i in range(args.warmup):
             target.call(rpc, i)
@@ -139,7 +152,26 @@ def measure(uri: str, target: Target, args, settle, check_alive) -> Result:
         for proxy in proxies:
             proxy.stop()
     result.drained.append(settle())
+    result.service_cpu = sum(p.cpu_seconds() for p in services) - cpu_before
+    result.calls = args.warmup + args.calls + args.concurrency + args.concurrent_calls
+    if count_events:
+        result.events = {source: n - events_before.get(source, 0) for source, n in count_events().items()}
     return result
+
+
+def published_events(uri: str, token: str) -> dict[str, int]:
+    """How many integration events each service has published (its `events_after` from 0)."""
+    counts = {}
+    with cluster(uri, token, timeout=60) as rpc:
+        for service in SERVICES:
+            position, counts[service] = 0, 0
+            while True:
+                page = rpc[service].events_after(position=position, limit=1000)
+                counts[service] += len(page["events"])
+                if page["last_position"] == position:
+                    break
+                position = page["last_position"]
+    return counts
 
 
 class Lagging(Exception):
@@ -188,11 +220,13 @@ def settle(uri: str, processes, timeout: float = 120.0) -> float:
 
 
 # -- setting up ----------------------------------------------------------------------
-def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str):
+def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str, signing: bool = True):
     env = harness.service_env(uri, data_dir, log_level=log_level, KEYS_DIR=keys_dir)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[ECHO] = "bench.echo_service"
-    return [harness.NamekoProcess(name, module, env, log_dir=data_dir) for name, module in modules.items()]
+    launcher = "nameko" if signing else "bench.unsigned"
+    return [harness.NamekoProcess(name, module, env, log_dir=data_dir, launcher=launcher)
+            for name, module in modules.items()]
 
 
 def wait_ready(uri: str, processes) -> dict:
@@ -257,6 +291,8 @@ def parse_args(argv=None):
                         help="calls per target spread over the concurrent callers (default 2000)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured calls per target first (default 50)")
+    parser.add_argument("--no-signing", action="store_true",
+                        help="run the services without signing or verifying events (to measure what they cost)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -271,7 +307,7 @@ def main(argv=None) -> int:
         with harness.throwaway_vhost(harness.Management(args.management_url)) as vhost:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
             keys_dir = harness.development_keys(os.path.join(workdir, "keys"))
-            processes = start_all(uri, workdir, keys_dir, args.log_level)
+            processes = start_all(uri, workdir, keys_dir, args.log_level, signing=not args.no_signing)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)
@@ -279,7 +315,10 @@ def main(argv=None) -> int:
                 unit_id, contact, case_id = approved_unit_and_case(uri, Portals(keys_dir), processes)
                 quiet = functools.partial(settle, uri, processes)
                 alive = functools.partial(harness.check_alive, processes, "measuring")
-                results = [measure(uri, target, args, quiet, alive)
+                auditor = Portals(keys_dir).token("bench-auditor", "auditor", ttl_seconds=3600)
+                services = [p for p in processes if p.name != ECHO]
+                count = functools.partial(published_events, uri, auditor)
+                results = [measure(uri, target, args, quiet, alive, services, count)
                            for target in targets(unit_id, contact, case_id)]
         problems = harness.log_problems(processes)
         run.keep = run.keep or bool(problems)

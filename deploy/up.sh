@@ -8,6 +8,5 @@ deploy/venv.sh
 deploy/broker-secrets.sh                                   # development passwords in .env (git-ignored)
 .venv/bin/python -m shared.messaging.accounts provision   # vhost, users, permissions, topology (idempotent)
 set -a; . ./.env; set +a
-.venv/bin/python -m shared.keys generate --dir "${KEYS_DIR:-keys}"   # development keys, made once (never committed)
 echo "starting registration, application, review and funding (Ctrl-C stops them); data in ${DATA_DIR:-./data}"
 NAMEKO=.venv/bin/nameko exec deploy/run-local.sh

@@ -14,3 +14,5 @@ extras=""
 [[ "${1:-}" == "--test" ]] && extras="[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+# Development signing keys, made on first run (never committed: /keys/ is in .gitignore); existing keys are kept.
+.venv/bin/python -m shared.keys generate --dir "${KEYS_DIR:-keys}"

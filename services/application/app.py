@@ -192,7 +192,8 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
             if as_of is not None and datetime.fromisoformat(occurred) > as_of:
                 break   # as_of is business time: "the case as it stood on that date"
             payload = {k: v for k, v in event.__dict__.items()
-                       if k not in ("meta", "originator_id", "originator_version", "timestamp", "originator_topic")}
+                       if k not in ("meta", "signature", "originator_id", "originator_version", "timestamp",
+                                    "originator_topic")}
             entries.append({"sequence": event.originator_version, "type": type(event).__name__,
                              "occurred_at": occurred, "recorded_at": event.timestamp.isoformat(),
                              "actor": event.meta["actor"], "correlation_id": event.meta["correlation_id"],

@@ -7,7 +7,8 @@ What it adds to the library's Application:
   runs in a unit of work as the given actor; the command is repeatable by command id, a
   lost optimistic-concurrency race is retried, and the new store position (what
   read-your-writes queries wait for) is returned;
-- commit listeners, so the relay and projections wake as soon as something is recorded.
+- commit listeners, so the relay and projections wake as soon as something is recorded;
+- `record` signs every new event of a published stream before it is stored (shared/signing.py).
 
 A handler is a method of the Application, registered for its command class:
 
@@ -77,6 +78,11 @@ def check_version(aggregate, expected_version: int | None) -> None:
 
 
 class ServiceApplication(Application):
+    # Signs each new event of a published stream before it is recorded (translate.EventSigning;
+    # build_store sets it from the service's key). None (an Application built bare, in unit
+    # tests) records events unsigned, and consumers would refuse them.
+    sign_event: Callable[[Any], str | None] | None = None
+
     def __init__(self, env: dict | None = None, clock: Clock | None = None, settings: Settings | None = None):
         super().__init__(env=env)
         self.clock = clock or SystemClock()
@@ -104,6 +110,8 @@ class ServiceApplication(Application):
         events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         for event in events:
             object.__setattr__(event, "meta", stamp)   # events are frozen; their metadata is ours to add
+            if self.sign_event is not None and (signature := self.sign_event(event)) is not None:
+                object.__setattr__(event, "signature", signature)   # stored with it, relayed beside it
         recordings = self.events.put(events, tracking=tracking)
         for listener in self._commit_listeners:
             listener()

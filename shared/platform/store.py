@@ -19,8 +19,10 @@ from shared.logs import configure_logging, get_logger
 from shared.messaging.inbox import Inbox
 from shared.messaging.publisher import BatchPublisher, Publisher
 from shared.messaging.relay import Relay
+from shared.messaging.translate import EventSigning
 from shared.platform.parking import ParkedProjection
 from shared.platform.signals import dump_stacks_on_sigusr1, guard_after_start
+from shared.signing import EventVerifier, event_keys
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
 
@@ -37,6 +39,7 @@ class Store:
     inbox: Inbox
     retry_publisher: Publisher
     lease: object = None
+    verifier: EventVerifier | None = None   # checks every inbound event's signature (shared/signing.py)
 
     def wait_for(self, position: int, timeout: float = READ_YOUR_WRITES_TIMEOUT) -> bool:
         return self.projections.wait_for(position, timeout)
@@ -69,12 +72,15 @@ class Store:
 def build_store(config: Settings, service: str, application_class, busy=None) -> Store:
     """Prepare the storage and wire the Application, projections, relay and inbox.
     `busy()` tells the followers that workers are serving calls (see Follower)."""
+    signer, verifier = event_keys(config.keys_dir, service)   # KeyProblem: refuse to start, saying why
     settings = StoreSettings.of(config, service)
     settings.prepare()
     lease = settings.lease()
     if settings.kind == "sqlite":
         lease.acquire_or_refuse()   # one process per SQLite store, before anything opens it
     app = application_class(env=settings.event_store_env(), clock=config.clock.clock(), settings=config)
+    app.sign_event = EventSigning(service, signer)
+    get_logger("store").info("signing with key", kid=signer.kid, first_position=app.position() + 1)
     views = ViewStore(settings.view_store_env())
     poll = config.relay_poll_seconds
     projections = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()), poll, busy=busy)
@@ -86,7 +92,8 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
         app.on_commit(follower.wake)
     return Store(service=service, settings=settings, app=app, views=views, projections=projections, relay=relay,
                  inbox=Inbox(service, app, app.inbound_handlers()),
-                 retry_publisher=Publisher(config.amqp_uri, service, ssl=config.amqp_ssl), lease=lease)
+                 retry_publisher=Publisher(config.amqp_uri, service, ssl=config.amqp_ssl), lease=lease,
+                 verifier=verifier)
 
 
 class EventStore(DependencyProvider):

@@ -46,7 +46,9 @@ normalised when the record is rendered (`Normaliser`):
 - a command receipt's fingerprint (a SHA-256 of the entrypoint and the payload, whose ids are
   random) becomes `<fingerprint of reply N>`, N the first call with that entrypoint and payload
   (the harness computes it the way receipts.py does); one it cannot match stays as it is;
-- the temporary data folder (in `health()` replies) becomes `<data_dir>`.
+- the temporary data folder (in `health()` replies) becomes `<data_dir>`;
+- each published event's stored `signature` becomes `<signature>` (the keys are made for each
+  run; every signature was verified when its event was delivered).
 
 The harness leans on the services' internals only in the section marked INTERNALS below
 (how a store is built, how an envelope reaches an inbox, how projections are stepped, how
@@ -141,9 +143,17 @@ def make_worker(store, config: dict, request):
 
 def published_after(store, position: int) -> tuple[list[dict], int]:
     """What the relay would publish after `position`, as a consumer receives it (through JSON,
-    validated); and the last position scanned."""
+    its signature verified, validated); and the last position scanned."""
     envelopes, last = envelopes_after(store.service, store.app, position, 100_000)
-    return [load_envelope(json.loads(json.dumps(e))) for e in envelopes], last
+    received = [json.loads(json.dumps(e)) for e in envelopes]
+    for body in received:
+        store.verifier.verify(body)          # every store's verifier reads the same registry
+    return [load_envelope({k: v for k, v in body.items() if k != "signature"}) for body in received], last
+
+
+def signatures(found: list[dict]) -> set[str]:
+    """The signatures stored with the events (random: the keys are made for each run)."""
+    return {event["state"]["signature"] for event in found if "signature" in event["state"]}
 
 
 def offer(store, envelope: dict) -> str:
@@ -310,8 +320,8 @@ class InProcessCluster:
         stores = {name: stored_events(store) for name, store in self.stores.items()}
         views = {name: read_models(store) for name, store in self.stores.items()}
         walls = set().union(*(wall_times(store) for store in self.stores.values()))
-        return Normaliser(walls, self.fingerprints, {self.data_dir: "<data_dir>"}).render(
-            self.transcript, stores, views)
+        exact = {**self.fingerprints, **{s: "<signature>" for found in stores.values() for s in signatures(found)}}
+        return Normaliser(walls, exact, {self.data_dir: "<data_dir>"}).render(self.transcript, stores, views)
 
 
 class _Proxy:

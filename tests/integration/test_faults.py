@@ -8,6 +8,8 @@ from kombu import Connection, Exchange, Producer
 
 from shared.contracts.envelope import event_id_for
 from shared.errors import ServiceError
+from shared.keys import Registry
+from shared.signing import EventSigner
 from tests.support.cluster import command_id, eventually, running_cluster
 from tests.support.flows import approve_audit, approved_unit, case_status, file_case, register_unit, submit
 from tests.support.stores import applied_twice, recorded_events
@@ -62,10 +64,13 @@ def review_envelope(case_id, unit_id, sequence, event_type, payload, position):
 
 
 def publish_to_inbox(cluster, *envelopes):
+    """Signed with review's key (the test plays review), as its relay would publish them."""
+    review = EventSigner.load(cluster.keys_dir, "review", Registry.load(cluster.keys_dir))
     with Connection(cluster.vhost.amqp_uri) as connection:
         producer = Producer(connection.default_channel, serializer="json")
         for envelope in envelopes:
-            producer.publish(envelope, exchange=Exchange(""), routing_key="application.inbox", delivery_mode=2)
+            signed = {**envelope, "signature": review.sign({k: v for k, v in envelope.items() if k != "position"})}
+            producer.publish(signed, exchange=Exchange(""), routing_key="application.inbox", delivery_mode=2)
 
 
 def filed_without_review(cluster):

@@ -1,3 +1,4 @@
+
 import pytest
 
 from shared.config import Settings

@@ -17,7 +17,8 @@ import requests
 
 from shared.client import cluster as rpc_cluster
 from shared.errors import ServiceError
-from tests.support import keys
+from shared.identity import Portals, issuer_owners
+from shared.keys import generate as generate_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registration", "application", "review", "funding")
@@ -63,7 +64,10 @@ class Cluster:
 
     def __init__(self, data_dir: Path, vhost: Vhost, env: dict | None = None, accounts=None):
         self.data_dir, self.vhost, self.accounts = data_dir, vhost, accounts
-        self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "KEYS_DIR": keys.keys_dir(),
+        self.keys_dir = str(data_dir / "keys")     # this cluster's signing keys, issuer keys and registry
+        generate_keys(self.keys_dir, {**{service: ("event-signing", ()) for service in SERVICES}, **issuer_owners()})
+        self.portals = Portals(self.keys_dir)
+        self.env = {**os.environ, "AMQP_URI": vhost.amqp_uri, "DATA_DIR": str(data_dir), "KEYS_DIR": self.keys_dir,
                     "LOG_LEVEL": "INFO", "RELAY_POLL_SECONDS": "0.5", "PSYCOPG_IMPL": "python",
                     "CLOCK_START": CALL_OPEN, "CLOCK_EPOCH": str(time.time()), "CLOCK_SPEED": "1", **(env or {})}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -117,8 +121,8 @@ class Cluster:
         return self.accounts.uri("portal") if self.accounts else self.vhost.amqp_uri
 
     def token(self, actor_id: str, role: str, unit_id: str | None = None) -> str:
-        """A token from the portal that may grant `role` (tests/support/keys.py)."""
-        return keys.token(actor_id, role, unit_id)
+        """A token from the portal that may grant `role`, signed with this cluster's issuer key."""
+        return self.portals.token(actor_id, role, unit_id)
 
     @contextmanager
     def rpc(self, actor_id: str | None = None, role: str | None = None, unit_id: str | None = None, *,

@@ -306,3 +306,29 @@ def test_run_local_gives_each_service_its_own_account():
     text = _read(os.path.join(REPO_ROOT, "deploy", "run-local.sh"))
     assert 'password_variable="BROKER_PASSWORD_${service^^}"' in text
     assert 'AMQP_URI="pyamqp://${service}:${!password_variable}@' in text
+
+
+# -- signing keys (shared/keys.py) ---------------------------------------------------------------
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_reads_the_keys_the_one_shot_keys_service_makes(name):
+    service, keys = _app_service(name), _compose()["services"]["keys"]
+    keys_dir = _environment(service)["KEYS_DIR"]
+    assert service["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    assert f"keys:{keys_dir}:ro" in service["volumes"] and f"keys:{keys_dir}" in keys["volumes"]
+    assert _command(keys) == ["python", "-m", "shared.keys", "generate", "--dir", keys_dir]
+    assert keys["build"] == service["build"] and "keys" in _compose()["volumes"]
+
+
+def test_local_runs_and_tests_make_missing_keys():
+    venv = _read(os.path.join(REPO_ROOT, "deploy", "venv.sh"))
+    assert '.venv/bin/python -m shared.keys generate --dir "${KEYS_DIR:-keys}"' in venv
+    for script in ("up.sh", "test.sh"):
+        assert "deploy/venv.sh" in _read(os.path.join(REPO_ROOT, "deploy", script)), script
+    assert "/keys/" in _read(os.path.join(REPO_ROOT, ".gitignore")).splitlines()
+
+
+def test_the_keys_directory_is_configured(monkeypatch, nameko_yaml):
+    monkeypatch.delenv("KEYS_DIR", raising=False)
+    assert Settings.from_mapping(yaml.safe_load(_read(CONFIG_FILE))).keys_dir == "keys"
+    monkeypatch.setenv("KEYS_DIR", "/app/keys")
+    assert Settings.from_mapping(yaml.safe_load(_read(CONFIG_FILE))).keys_dir == "/app/keys"
