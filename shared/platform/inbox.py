@@ -199,9 +199,10 @@ def _get(body, key):
 
 
 def _short(value, limit: int = 200):
-    """A claimed value as text for a log line or a parked summary, never longer than `limit`."""
+    """A claimed value as text for a log line or a parked summary, never longer than `limit`, and
+    valid UTF-8 (a lone surrogate is escaped: it would break the record that keeps it)."""
     try:
-        return None if value is None else str(value)[:limit]
+        return None if value is None else printable(str(value)[:limit])
     except ValueError:   # an integer too long to print
         return f"<unprintable {type(value).__name__}>"
 

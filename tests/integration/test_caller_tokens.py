@@ -13,7 +13,6 @@ import pytest
 from shared.errors import ServiceError
 from shared.identity import TokenIssuer
 from shared.keys import raw_public
-from tests.support import keys
 from tests.support.cluster import command_id, eventually
 from tests.support.flows import approve_audit, approved_unit, case_status, deliver_paper, file_case, score, submit
 
@@ -53,8 +52,8 @@ def scored_case(cluster):
 
 
 def test_the_unit_portal_cannot_make_a_decision_maker_and_nothing_moves(cluster, scored_case):
-    unit_portal = TokenIssuer.load(keys.keys_dir(), "unit-portal")
-    officer_portal = TokenIssuer.load(keys.keys_dir(), "officer-portal")
+    unit_portal = TokenIssuer.load(cluster.keys_dir, "unit-portal")
+    officer_portal = TokenIssuer.load(cluster.keys_dir, "officer-portal")
     # what a compromised or buggy unit portal could try with its own key
     now = int(time.time())
     claims = {"sub": "decider-x", "role": "decision_maker", "iat": now, "exp": now + 600}
@@ -84,7 +83,7 @@ def test_the_unit_portal_cannot_make_a_decision_maker_and_nothing_moves(cluster,
 
 
 def test_no_caller_token_acts_as_system(cluster):
-    officer_portal = TokenIssuer.load(keys.keys_dir(), "officer-portal")
+    officer_portal = TokenIssuer.load(cluster.keys_dir, "officer-portal")
     now = int(time.time())
     system = jwt.encode({"sub": "system:funding", "role": "system", "iss": "officer-portal", "iat": now,
                          "exp": now + 600}, officer_portal.private_key, algorithm="EdDSA",
@@ -96,7 +95,7 @@ def test_no_caller_token_acts_as_system(cluster):
 
 
 def test_an_overlong_token_is_refused(cluster):
-    officer_portal = TokenIssuer.load(keys.keys_dir(), "officer-portal")
+    officer_portal = TokenIssuer.load(cluster.keys_dir, "officer-portal")
     now = int(time.time())
     day = jwt.encode({"sub": "auditor-1", "role": "auditor", "iss": "officer-portal", "iat": now,
                       "exp": now + 86400}, officer_portal.private_key, algorithm="EdDSA",
