@@ -6,10 +6,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.identity import issue_token
 from tests.support import keys
+from tests.support import flows
 from tests.support.cluster import command_id, eventually
 from services import samples
-from tests.support.flows import (approve_audit, approved_unit, credit_code, deliver_paper, file_case, register_unit,
-                                 score, submit)
+from tests.support.flows import (approved_unit, credit_code, file_case, register_unit)
 
 GOOD_UNIT = {k: v for k, v in samples.unit_registration("").items() if k != "credit_code"}
 
@@ -168,12 +168,7 @@ def test_a_unit_not_yet_approved_cannot_file(cluster):
 
 
 def test_an_award_above_the_cap_is_refused_naming_the_rule(cluster):
-    unit_id = approved_unit(cluster)
-    case_id = file_case(cluster, unit_id)["case_id"]
-    submit(cluster, case_id, unit_id)
-    approve_audit(cluster, case_id)
-    deliver_paper(cluster, case_id)
-    score(cluster, case_id)
+    case_id = flows.scored_case(cluster)
     with cluster.rpc("decider-1", "decision_maker") as rpc:
         error = refused(rpc.review.decide_award, command_id=command_id(), case_id=case_id,
                         award_fen=200_000_001, reason="x")

@@ -13,8 +13,9 @@ import pytest
 from shared.errors import ServiceError
 from shared.identity import TokenIssuer
 from shared.keys import raw_public
+from tests.support import flows
 from tests.support.cluster import command_id, eventually
-from tests.support.flows import approve_audit, approved_unit, case_status, deliver_paper, file_case, score, submit
+from tests.support.flows import case_status
 
 SERVICES = ("registration", "application", "review", "funding")
 AWARD_FEN = 200_000_000
@@ -42,13 +43,7 @@ def b64(data: bytes) -> str:
 @pytest.fixture(scope="module")
 def scored_case(cluster):
     """A case scored by the reviewers, waiting for the working group's decision."""
-    unit_id = approved_unit(cluster)
-    case_id = file_case(cluster, unit_id)["case_id"]
-    submit(cluster, case_id, unit_id)
-    approve_audit(cluster, case_id)
-    deliver_paper(cluster, case_id)
-    score(cluster, case_id)
-    return case_id
+    return flows.scored_case(cluster)
 
 
 def test_the_unit_portal_cannot_make_a_decision_maker_and_nothing_moves(cluster, scored_case):

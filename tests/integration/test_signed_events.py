@@ -13,9 +13,9 @@ from shared.contracts.envelope import event_id_for
 from shared.keys import LiveRegistry, Registry, generate, load_private_key, retire, rotate
 from shared.messaging.topology import events_exchange
 from shared.signing import EventSigner, EventVerifier, Rejected
+from tests.support import flows
 from tests.support.cluster import command_id, eventually
-from tests.support.flows import (approve_audit, approved_unit, case_status, decide_award, deliver_paper, file_case,
-                                 score, submit, walk_case)
+from tests.support.flows import (case_status, decide_award, walk_case)
 
 FORGED_AWARD_FEN = 200_000_000
 GENUINE_AWARD_FEN = 150_000_000
@@ -24,13 +24,7 @@ GENUINE_AWARD_FEN = 150_000_000
 # -- helpers -------------------------------------------------------------------------------
 def ready_for_decision(cluster) -> str:
     """A case that passed its audit, paper delivery and scoring: the next review event is the decision."""
-    unit_id = approved_unit(cluster)
-    case_id = file_case(cluster, unit_id)["case_id"]
-    submit(cluster, case_id, unit_id)
-    approve_audit(cluster, case_id)
-    deliver_paper(cluster, case_id)
-    score(cluster, case_id)
-    return case_id
+    return flows.scored_case(cluster)
 
 
 def review_events(cluster, case_id: str | None = None) -> list[dict]:

@@ -79,14 +79,20 @@ def case_status(cluster, case_id: str) -> dict:
         return rpc.application.status(case_id=case_id)
 
 
-def walk_case(cluster, award_fen: int = 200_000_000) -> str:
-    """From unit registration to a scheduled disbursement; returns the case id."""
+def scored_case(cluster) -> str:
+    """A case that passed its audit, paper delivery and scoring: the next review event is the decision."""
     unit_id = approved_unit(cluster)
     case_id = file_case(cluster, unit_id)["case_id"]
     submit(cluster, case_id, unit_id)
     approve_audit(cluster, case_id)
     deliver_paper(cluster, case_id)
     score(cluster, case_id)
+    return case_id
+
+
+def walk_case(cluster, award_fen: int = 200_000_000) -> str:
+    """From unit registration to a scheduled disbursement; returns the case id."""
+    case_id = scored_case(cluster)
     decide_award(cluster, case_id, award_fen)
     eventually(lambda: case_status(cluster, case_id)["status"] == "disbursement_scheduled", timeout=30)
     return case_id
