@@ -77,12 +77,15 @@ def test_the_unit_portal_cannot_make_a_decision_maker_and_nothing_moves(cluster,
     assert case_status(cluster, scored_case)["status"] != "disbursement_scheduled"
 
 
+def signed_by_the_officers_portal(cluster, actor_id: str, role: str, lifetime: int) -> str:
+    """A token signed with the officers' portal's real key, with claims `issue_token` would refuse to mint."""
+    portal, now = TokenIssuer.load(cluster.keys_dir, "officer-portal"), int(time.time())
+    return jwt.encode({"sub": actor_id, "role": role, "iss": "officer-portal", "iat": now, "exp": now + lifetime},
+                      portal.private_key, algorithm="EdDSA", headers={"kid": portal.kid})
+
+
 def test_no_caller_token_acts_as_system(cluster):
-    officer_portal = TokenIssuer.load(cluster.keys_dir, "officer-portal")
-    now = int(time.time())
-    system = jwt.encode({"sub": "system:funding", "role": "system", "iss": "officer-portal", "iat": now,
-                         "exp": now + 600}, officer_portal.private_key, algorithm="EdDSA",
-                        headers={"kid": officer_portal.kid})
+    system = signed_by_the_officers_portal(cluster, "system:funding", "system", lifetime=600)
     catch_up = lambda rpc: rpc.review.events_after(position=0, limit=10)   # noqa: E731  (system may catch up)
     assert "system" in refused(cluster, system, catch_up).message
     with cluster.rpc("auditor-1", "auditor") as rpc:      # the same call, by a role a portal may grant
@@ -90,11 +93,7 @@ def test_no_caller_token_acts_as_system(cluster):
 
 
 def test_an_overlong_token_is_refused(cluster):
-    officer_portal = TokenIssuer.load(cluster.keys_dir, "officer-portal")
-    now = int(time.time())
-    day = jwt.encode({"sub": "auditor-1", "role": "auditor", "iss": "officer-portal", "iat": now,
-                      "exp": now + 86400}, officer_portal.private_key, algorithm="EdDSA",
-                     headers={"kid": officer_portal.kid})
+    day = signed_by_the_officers_portal(cluster, "auditor-1", "auditor", lifetime=86400)
     error = refused(cluster, day, lambda rpc: rpc.application.status(case_id="00000000-0000-4000-8000-000000000000"))
     assert error.code == "unauthenticated" and "longer than" in error.message
 
