@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shared.actors import normal_form
 from shared.clock import BEIJING
 
 from services.funding.cases import funding_of
@@ -56,7 +57,7 @@ def upcast_award_decided(envelope: dict) -> dict:
     else:
         decision.update(category="outstanding", prior_changju_award_fen=0, national_or_beijing_talent=False,
                         effective_on=envelope["occurred_at"].astimezone(BEIJING).date())
-    decision.update(decided_by=envelope["actor"]["actor_id"], decision_event_id=str(envelope["event_id"]))
+    decision.update(decided_by=normal_form(envelope["actor"]["actor_id"]), decision_event_id=str(envelope["event_id"]))
     return decision
 
 

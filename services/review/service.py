@@ -41,7 +41,7 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
         """The working group's decision, recorded with the policy edition, the reference dates and the
         inputs. Refuses: `review.decision.after_paper` (audit passed and compliant paper copies first),
         `review.decision.scored`, `separation_of_duties.audit_decide` (whoever audited cannot decide),
-        `A.award.cap` (≤ 2,000,000), `A.award.national_or_beijing_talent` (no award money),
+        `separation_of_duties.review_decide` (whoever scored cannot decide, as in programme B), `A.award.cap` (≤ 2,000,000), `A.award.national_or_beijing_talent` (no award money),
         `A.award.top_up` (a re-applicant: at most the difference), `review.decision.programme`."""
         return call.handle(commands.DecideAward)
 
@@ -49,7 +49,7 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
     def decline(self, call):
         """The working group does not select the talent; the case ends without award or support.
         Refuses: `review.decision.after_paper`, `review.decision.scored`, `separation_of_duties.audit_decide`,
-        `review.decision.programme`."""
+        `separation_of_duties.review_decide`, `review.decision.programme`."""
         return call.handle(commands.Decline)
 
     @query(contracts.ReviewQuery, roles=("officer", "reviewer", "decision_maker", "auditor"))

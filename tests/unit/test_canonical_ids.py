@@ -1,0 +1,107 @@
+"""Canonical actor ids: the probe's officer who audited a case decided its award when their id was
+sent upper-cased or with a trailing space, and the decider reported the award's payment with the
+id lower-cased. Every spelling of one id is one actor, when the token is verified and in every
+separation-of-duties rule (also for ids recorded before tokens were normalised)."""
+from datetime import date
+
+import pytest
+
+from shared import policy
+from shared.actors import MalformedActorId, canonical_actor_id, same_actor
+from shared.errors import Refused
+from shared.identity import TokenIssuer, TrustedIssuers, issuer_owners, verify_token
+from shared.keys import generate
+
+from services.review.placement import PlacementReview
+from tests.unit.test_domain_review import rule_of
+from tests.unit.test_funding_case_funding import award_key, granted, refused
+from tests.unit.unit_helpers import audited, ready
+
+PROBE = "C1-OFFICER-10"
+SPELLINGS = [PROBE, "c1-officer-10", "C1-OFFICER-10 ", " c1-Officer-10\t", "Ｃ１－ＯＦＦＩＣＥＲ－１０"]
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    directory = str(tmp_path_factory.mktemp("keys"))
+    generate(directory, issuer_owners())
+    return TokenIssuer.load(directory, "officer-portal"), TrustedIssuers.load(directory)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_the_probe_is_one_canonical_id(spelling):
+    assert canonical_actor_id(spelling) == "c1-officer-10"
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_verified_token_carries_the_canonical_id(keys, spelling):
+    portal, trusted = keys
+    assert verify_token(portal.token(spelling, "officer"), trusted).actor_id == "c1-officer-10"
+
+
+@pytest.mark.parametrize("malformed", ["", " ", "officer-1\nx", "officer 1", "system:review", "-officer",
+                                       "officer-", "a" * 129, "officer\u202e1", "张三", "officer/1", "o\x00"])
+def test_a_malformed_id_is_refused_when_the_token_is_verified(keys, malformed):
+    portal, trusted = keys
+    with pytest.raises(MalformedActorId):
+        canonical_actor_id(malformed)
+    with pytest.raises(Refused) as caught:
+        verify_token(portal.token(malformed, "officer"), trusted)
+    assert caught.value.code == "unauthenticated"
+
+
+def test_a_unit_claim_is_normalised_too(tmp_path):
+    generate(str(tmp_path), issuer_owners())
+    portal, trusted = TokenIssuer.load(str(tmp_path), "unit-portal"), TrustedIssuers.load(str(tmp_path))
+    unit = "0F2C1B6E-8E0A-4C1D-9B7A-2D5F8E9A1B3C "
+    assert verify_token(portal.token("contact-1", "unit_contact", unit), trusted).unit_id == unit.strip().lower()
+
+
+@pytest.mark.parametrize("auditor", SPELLINGS)
+@pytest.mark.parametrize("decider", ["c1-officer-10", "C1-OFFICER-10", "c1-officer-10 "])
+def test_whoever_audited_cannot_decide_however_either_id_is_spelt(auditor, decider):
+    review = ready(auditor)     # the audit as it may have been recorded before ids were normalised
+    assert rule_of(review.decide_award, decider, 100, "r", policy.current("A"), date(2024, 12, 1)) == \
+        "separation_of_duties.audit_decide"
+    assert rule_of(review.decline, decider, "r", policy.current("A")) == "separation_of_duties.audit_decide"
+
+
+@pytest.mark.parametrize("scorer", ["reviewer-7", "REVIEWER-7", "reviewer-7 "])
+def test_in_programme_a_whoever_scored_a_case_cannot_decide_it(scorer):
+    review = audited("officer-1")
+    review.check_paper(True, {"service": "application", "event_id": "x"})
+    review.score(scorer, 80, "可以")
+    for decider in ("reviewer-7", "REVIEWER-7", " Reviewer-7"):
+        assert rule_of(review.decide_award, decider, 100, "r", policy.current("A"), date(2024, 12, 1)) == \
+            "separation_of_duties.review_decide"
+        assert rule_of(review.decline, decider, "r", policy.current("A")) == "separation_of_duties.review_decide"
+    review.decide_award("decider-1", 100, "r", policy.current("A"), date(2024, 12, 1))
+    assert review.status == "award_decided"
+
+
+def test_a_reviewers_later_score_replaces_the_earlier_one_whatever_its_spelling():
+    review = audited("officer-1")
+    review.check_paper(True, {"service": "application", "event_id": "x"})
+    review.score("REVIEWER-7 ", 60, "x")
+    review.score("reviewer-7", 90, "y")
+    assert list(review.scores.values()) == [90]
+
+
+def test_in_programme_b_whoever_scored_cannot_decide_however_spelt():
+    import uuid
+    project = PlacementReview(id=uuid.uuid4(), unit_id=uuid.uuid4(), expert_id=uuid.uuid4(), kind="science_engineering",
+                              project_funds_fen=1, policy_edition=policy.CURRENT["B"])
+    project.score("Reviewer-1 ", 80, "可行")
+    assert rule_of(project.decide, "reviewer-1", True, "r") == "separation_of_duties.review_decide"
+
+
+@pytest.mark.parametrize("decided_by,reporter", [("DECIDER-1", "decider-1"), ("decider-1", "DECIDER-1"),
+                                                 ("decider-1 ", "decider-1")])
+def test_whoever_decided_cannot_report_the_payment_however_spelt(decided_by, reporter):
+    funding = granted(decided_by=decided_by)
+    refused("separation_of_duties.decide_release", funding.report_payment, reporter, award_key(funding), 1, "paid",
+            "bank-1", date(2025, 1, 10), date(2025, 1, 10))
+
+
+def test_same_actor_needs_two_ids():
+    assert not same_actor(None, None) and not same_actor("a", None) and same_actor("A ", "a")
