@@ -2,6 +2,7 @@
 sent upper-cased or with a trailing space, and the decider reported the award's payment with the
 id lower-cased. Every spelling of one id is one actor, when the token is verified and in every
 separation-of-duties rule (also for ids recorded before tokens were normalised)."""
+import uuid
 from datetime import date
 
 import pytest
@@ -105,3 +106,58 @@ def test_whoever_decided_cannot_report_the_payment_however_spelt(decided_by, rep
 
 def test_same_actor_needs_two_ids():
     assert not same_actor(None, None) and not same_actor("a", None) and same_actor("A ", "a")
+
+
+def test_the_probe_through_the_entrypoints_with_real_tokens(tmp_path):
+    """The probe's calls, in process through the real entrypoints and stores (tests/golden/harness.py):
+    the auditor, the scorer and the decider each try again under another spelling of their id."""
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from services import samples
+    from shared.errors import ServiceError
+    from tests.golden.harness import InProcessCluster
+    from tests.support.flows import credit_code
+
+    cluster = InProcessCluster(str(tmp_path))
+
+    def call(service, method, actor, role, unit=None, **payload):
+        return cluster.invoke(service, method, actor=actor, role=role, unit=unit,
+                              payload={"command_id": f"cmd-{uuid.uuid4()}", **payload})
+
+    def refused(service, method, actor, role, **payload) -> str:
+        with pytest.raises(ServiceError) as caught:
+            call(service, method, actor, role, **payload)
+        return caught.value.rule
+
+    try:
+        with redirect_stdout(StringIO()):
+            unit = call("registration", "register_unit", "contact-1", "unit_contact",
+                        **samples.unit_registration(credit_code()))["unit_id"]
+            call("registration", "audit_unit", "officer-1", "officer", unit_id=unit, outcome="approve", reason="ok")
+            case = call("application", "file_case", "contact-1", "unit_contact", unit, unit_id=unit, programme="A",
+                        title="杰出人才申报", talent=samples.talent(), claims=samples.claims(),
+                        documents=samples.case_documents())["case_id"]
+            call("application", "submit", "contact-1", "unit_contact", unit, case_id=case)
+            call("review", "approve_audit", PROBE, "officer", case_id=case, reason="审核通过")
+            call("application", "record_paper_delivery", "officer-2", "officer", case_id=case,
+                 delivery=samples.paper_delivery())
+            call("review", "score", "Reviewer-7 ", "reviewer", case_id=case, score=90, opinion="成果突出")
+            decide = {"case_id": case, "award_fen": 100_000_000, "reason": "工作组决定"}
+            for auditor in ("C1-OFFICER-10", "c1-officer-10 ", "c1-officer-10"):
+                assert refused("review", "decide_award", auditor, "decision_maker", **decide) == \
+                    "separation_of_duties.audit_decide"
+            for scorer in ("REVIEWER-7", "reviewer-7"):
+                assert refused("review", "decide_award", scorer, "decision_maker", **decide) == \
+                    "separation_of_duties.review_decide"
+            call("review", "decide_award", "Decider-1", "decision_maker", **decide)
+            award = [d for d in cluster.invoke("funding", "disbursements", actor="fo-1", role="funding_officer",
+                                               payload={"case_id": case})["items"] if d["obligation_id"] == "award"]
+            report = {"idempotency_key": award[0]["idempotency_key"], "attempt": 1, "outcome": "paid",
+                      "office_reference": "BANK-1"}
+            for decider in ("decider-1", "DECIDER-1 "):
+                assert refused("funding", "report_payment", decider, "funding_officer", **report) == \
+                    "separation_of_duties.decide_release"
+            assert call("funding", "report_payment", "fo-1", "funding_officer", **report)["status"] == "paid"
+    finally:
+        cluster.close()
