@@ -6,6 +6,8 @@ import uuid
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import policy
 from shared.actors import MalformedActorId, canonical_actor_id, same_actor
@@ -161,3 +163,13 @@ def test_the_probe_through_the_entrypoints_with_real_tokens(tmp_path):
             assert call("funding", "report_payment", "fo-1", "funding_officer", **report)["status"] == "paid"
     finally:
         cluster.close()
+
+
+ID_TEXT = st.from_regex(r"[a-z0-9](?:[a-z0-9._@-]{0,20}[a-z0-9])?", fullmatch=True)
+
+
+@given(ID_TEXT, st.sampled_from([str.upper, str.title, lambda s: f" {s}\t", lambda s: s + "\n",
+                                  lambda s: "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in s)]))
+def test_any_spelling_of_a_well_formed_id_is_that_id(actor_id, spell):
+    assert canonical_actor_id(spell(actor_id)) == actor_id
+    assert same_actor(spell(actor_id), actor_id)
