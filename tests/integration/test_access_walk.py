@@ -219,7 +219,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with running_cluster(tmp_path_factory.mktemp("access-walk")) as cluster, ExitStack() as stack:
+    with running_cluster(tmp_path_factory.mktemp("access-walk"), services=()) as cluster, ExitStack() as stack:
+        for service in SERVICES:      # one after the other: four imports at once starve a loaded machine
+            cluster.start(service)
         yield World(cluster, stack)
 
 
