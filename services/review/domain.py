@@ -50,7 +50,8 @@ class CaseReview(Stream):
 
         @staticmethod
         def upcast_v1_v2(state):
-            state["figures"] = changju_figures(policy.edition(state["policy_edition"]), state["category"])
+            category = state.get("category", "outstanding")
+            state["figures"] = changju_figures(policy.edition(state["policy_edition"]), category)
 
     @event("Opened")
     def __init__(self, id: UUID, programme: str, unit_id: UUID):  # noqa: A002
@@ -65,7 +66,9 @@ class CaseReview(Stream):
     @property
     def edition(self) -> str:
         """The policy edition the case was assessed under (the call it was filed in)."""
-        return self.submission["eligibility"]["edition"] if self.submission else policy.current(self.programme)["edition"]
+        if self.submission:
+            return self.submission["eligibility"]["edition"]
+        return policy.current(self.programme)["edition"]
 
     # -- what the application service reports ------------------------------------------
     def receive_submission(self, submission: dict, source: dict) -> None:

@@ -54,7 +54,8 @@ class PlacementReview(Stream):
         self._require("under_review", "review.decided", "the project is decided")
         scoring.check_decider(decider, self.scores, self.scores, DECISION)
         if approve:
-            self._approved(reason=reason, scores=dict(self.scores), policy_edition=policy_edition or self.policy_edition)
+            self._approved(reason=reason, scores=dict(self.scores),
+                           policy_edition=policy_edition or self.policy_edition)
         else:
             self._rejected(reason=reason, scores=dict(self.scores))
 

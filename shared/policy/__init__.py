@@ -88,7 +88,8 @@ class Editions:
         programmes: dict[str, str] = {}
         for e in self.by_name.values():
             if programmes.setdefault(e.series, e.programme) != e.programme:
-                raise PolicyError(f"{e.path}: series {e.series!r} is programme {programmes[e.series]}, not {e.programme}")
+                raise PolicyError(f"{e.path}: series {e.series!r} is programme {programmes[e.series]},"
+                                  f" not {e.programme}")
             other = starts.setdefault((e.series, e.validity.starts_on), e.name)
             if other != e.name:
                 raise PolicyError(f"{e.path}: editions {other!r} and {e.name!r} of series {e.series!r} both take"
