@@ -231,3 +231,21 @@ def test_a_service_refuses_to_start_on_a_changed_released_edition(tmp_path):
             policy.configure([folder])
     finally:
         policy.configure()
+
+
+def test_an_appointment_is_made_under_the_edition_in_force_on_its_day_and_names_it(editions):
+    """application: a placement filed under 2.0 and appointed once a later edition of its series is in
+    force is appointed under that edition (here a 30-month term) and the Appointed event names it."""
+    from tests.unit.test_domain_placement import APPROVAL, agreed, filed as filed_placement, term_of
+    editions.release("vice-president-2.0", "vice-president-2.0-term30", valid_from="2025-03-01",
+                     replace={"  months: 24 ": "  months: 30 "})
+    cooperation = agreed()
+    term = term_of(cooperation)
+    placement = filed_placement(cooperation, term)              # filed under vice-president-2.0
+    placement.record_review(True, "project approved", APPROVAL, term)
+    placement.record_office_filing("备案", APPROVAL)
+    placement.record_agreement(date(2025, 3, 10), None, "成果归企业所有")
+    in_force = policy.in_force(policy.series_of(placement.policy_edition), date(2025, 3, 12))
+    placement.appoint("科技副总", date(2025, 3, 15), in_force)
+    appointed = placement.collect_events()[-1]
+    assert (appointed.policy_edition, appointed.ends_on) == ("vice-president-2.0-term30", date(2027, 9, 15))
