@@ -100,8 +100,8 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
         """A draft case; with the talent's form and the documents when the portal sends them at once."""
         access.check("file_case", uow.actor, access.unit_facts(command.unit_id))
         unit = uow.get(UnitStanding, command.unit_id, "approved unit registration")
-        case = Case.file(unit, command.programme, command.title, policy.current(command.programme),
-                         self.clock.today())
+        today = self.clock.today()
+        case = Case.file(unit, command.programme, command.title, policy.in_force(command.programme, today), today)
         if command.talent:
             case.declare_talent(command.talent, command.claims, command.category, command.entries)
         if command.documents:
