@@ -93,7 +93,7 @@ def test_a_reviewers_later_score_replaces_the_earlier_one_whatever_its_spelling(
 def test_in_programme_b_whoever_scored_cannot_decide_however_spelt():
     import uuid
     project = PlacementReview(id=uuid.uuid4(), unit_id=uuid.uuid4(), expert_id=uuid.uuid4(), kind="science_engineering",
-                              project_funds_fen=1, policy_edition=policy.CURRENT["B"])
+                              project_funds_fen=1, policy_edition="vice-president-2.0")
     project.score("Reviewer-1 ", 80, "可行")
     assert rule_of(project.decide, "reviewer-1", True, "r") == "separation_of_duties.review_decide"
 
