@@ -206,11 +206,12 @@ def consistency() -> list[str]:
 def compatibility() -> list[str]:
     return ["## Compatibility", "",
             "Additive changes (a new optional request field, a new reply field, a new endpoint, a new event "
-            "type, a new event version) are made without notice; **consumers ignore reply and payload fields "
-            "they do not know** (this reference lists every field a reply carries today, and the tests fail when "
-            "a reply carries one it does not list). A breaking change is a new event version (the old one stays "
-            "readable for ever through upcasters, and is published beside the new one for six months) or a new "
-            "endpoint name (the old one served for six months). The whole policy: "
+            "type, a new event version that only adds fields) are made without notice: **consumers ignore "
+            "reply fields, and payload fields of a known event version, that they do not know** (this "
+            "reference lists every field a reply carries today, and the tests fail when a reply carries one it "
+            "does not list). A breaking change is a new event version, announced three months before its "
+            "first event (an event recorded in an old version is served in it for ever), or a new endpoint "
+            "(`<method>_v2`; the old one served unchanged for at least six months). The whole policy: "
             "[compatibility.md](compatibility.md).", ""]
 
 
