@@ -23,7 +23,7 @@ class PlacementEndpoints:
     @command(contracts.ConfirmCooperation, roles=TABLE.roles("confirm_cooperation"))
     def confirm_cooperation(self, call):
         """The company's contact or the expert confirms the cooperation intent (双向选择); it is agreed when
-        both have. Refuses: `roles.own_cooperation`."""
+        both have. Refuses: `roles.own_unit` (the company's contact), `roles.own_placement` (the expert)."""
         return call.handle(commands.ConfirmCooperation)
 
     @command(contracts.FileProject, roles=TABLE.roles("file_project"))

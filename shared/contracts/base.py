@@ -39,6 +39,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from shared.errors import validation_error
 
 PROGRAMMES = ("A", "B")   # A: 昌聚工程 outstanding talent; B: 科技副总 placement
+SERVICES = ("registration", "application", "review", "funding")
 SHORT = 200
 LONG = 4000
 
@@ -165,10 +166,20 @@ class SourceRef(StrictSchema):
     occurred_at = iso_datetime(required=True)
 
 
+class After(StrictSchema):
+    """A stream of another service that a write depends on, and the version it must have reached there:
+    what that service's write returned as `case_id`/`unit_id`/… and `version`."""
+    service = fields.String(required=True, validate=validate.OneOf(SERVICES))
+    stream_id = fields.UUID(required=True)
+    version = integer(min=1, required=True)
+
+
 class WriteSchema(StrictSchema):
-    """Every write carries a client command id; an edit may carry the version it expects."""
+    """Every write carries a client command id; an edit may carry the version it expects; a write that
+    depends on another service's events may name them (`after`) and waits a bounded time for them."""
     command_id = command_id()
     expected_version = integer(min=1, load_default=None)
+    after = fields.List(fields.Nested(After), load_default=None, validate=validate.Length(min=1, max=10))
 
 
 class ReadSchema(StrictSchema):
@@ -179,6 +190,52 @@ class ReadSchema(StrictSchema):
 class PageSchema(ReadSchema):
     limit = integer(min=1, max=200, load_default=50)
     offset = integer(min=0, load_default=0)
+
+
+# -- replies ---------------------------------------------------------------------------------------
+class Reply(StrictSchema):
+    """What an endpoint answers. Every field a reply may carry is declared (the tests validate every
+    reply they receive against its schema and fail on an undeclared field); a field that is not
+    `required` may be absent. Consumers ignore fields they do not know (docs/compatibility.md)."""
+
+
+class WriteReply(Reply):
+    """Every write answers the store position it reached and whether it was a repeat of an earlier
+    command with the same `command_id` (which answers the first result)."""
+    position = integer(min=1, required=True, metadata={"description": "store position of this write: pass it "
+                                                                       "as `min_position` to a query of this service"})
+    replayed = fields.Boolean(required=True, metadata={"description": "true when a repeated `command_id` "
+                                                                      "answered the first result"})
+
+
+def version(**kwargs) -> fields.Integer:
+    return integer(min=1, required=True, metadata={"description": "the aggregate's version: pass it as "
+                                                                  "`expected_version` to an edit"}, **kwargs)
+
+
+def one_of(values, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def nullable(field_factory, *args, **kwargs):
+    return field_factory(*args, allow_none=True, **kwargs)
+
+
+def page_of(item_schema: type[Schema], name: str, **extra) -> type[Reply]:
+    """A paged list as every list query answers it: `items`, `total` (all matches), `limit`, `offset`."""
+    attrs = {"items": fields.List(fields.Nested(item_schema), required=True, validate=validate.Length(max=1000)),
+             "total": integer(min=0, required=True), "limit": integer(min=1, max=10_000, required=True),
+             "offset": integer(min=0, required=True), **extra,
+             "__doc__": f"One page of `{item_schema.__name__}` documents."}
+    return type(name, (Reply,), attrs)
+
+
+def check_reply(schema: Schema, reply) -> dict:
+    """The errors of a reply against its schema (empty if none): undeclared, missing, mistyped or
+    out-of-range fields, and values beyond the JSON bounds (`check_json`)."""
+    if not isinstance(reply, dict):
+        return {"_schema": [f"a reply is an object, not {type(reply).__name__}"]}
+    return check_json(reply) or schema.validate(reply)
 
 
 def check_json(payload) -> dict:
@@ -247,13 +304,15 @@ def _put(errors: dict, path: tuple, message: str) -> None:
         node[path[-1]].append(message)
 
 
-def load(schema: Schema, payload) -> dict:
+def load(schema: Schema, payload, *, unknown: str | None = None) -> dict:
+    """Validate and load a payload; `unknown=EXCLUDE` drops undeclared fields instead of refusing them
+    (a consumer reading another service's event: docs/compatibility.md)."""
     if not isinstance(payload, dict):
         raise validation_error({"_schema": ["payload must be an object of named fields"]})
     errors = check_json(payload)
     if errors:
         raise validation_error(errors)
     try:
-        return schema.load(payload)
+        return schema.load(payload, unknown=unknown)
     except ValidationError as exc:
         raise validation_error(exc.normalized_messages()) from None
