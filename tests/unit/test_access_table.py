@@ -7,18 +7,20 @@ from shared.access import ANY, OWN_UNIT, Facts, Table
 from shared.errors import Refused
 from shared.identity import Identity
 
-from services.reference import SERVICES, access_table, endpoints, service_class
+from services.reference import access_table
+from services.registry import endpoints
+from shared.contracts.registry import SERVICES
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_endpoint_has_a_row_and_admits_exactly_its_roles(service):
-    table, found = access_table(service), endpoints(service_class(service))
-    assert sorted(name for name, _, _ in found) == sorted(table.rows)
-    for name, contract, _ in found:
-        if contract.roles is None:
-            assert table.public(name), name
+    table, found = access_table(service), [e for e in endpoints() if e.service == service]
+    assert sorted(e.method for e in found) == sorted(table.rows)
+    for endpoint in found:
+        if endpoint.roles is None:
+            assert table.public(endpoint.method), endpoint.method
         else:
-            assert sorted(contract.roles) == sorted(table.roles(name)), name
+            assert sorted(endpoint.roles) == sorted(table.roles(endpoint.method)), endpoint.method
 
 
 def refusal(table, endpoint, identity, facts=Facts()) -> Refused:
