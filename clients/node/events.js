@@ -39,6 +39,11 @@ class EventVerifier {
   constructor(keysDir) {
     const registry = JSON.parse(fs.readFileSync(path.join(keysDir, "registry.json"), "utf8"));
     this.keys = new Map(registry.keys.map((entry) => [entry.kid, entry]));
+    for (const entry of this.keys.values()) {   // a copy sent to us: each id must be its key's hash
+      const raw = Buffer.from(entry.public_key, "base64url");
+      const kid = crypto.createHash("sha256").update(raw).digest().subarray(0, 16).toString("base64url");
+      if (kid !== entry.kid) throw new Error(`key ${entry.kid} in the registry is not the hash of its public key`);
+    }
   }
 
   // the key id that signed `body` (the event as it arrived); throws Rejected otherwise

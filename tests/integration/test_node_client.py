@@ -121,6 +121,37 @@ def test_a_node_client_calls_is_refused_and_verifies_the_funding_office_s_events
     assert any(e["type"] == "funding.case_funding.DisbursementScheduled" for e in events)
 
 
+def test_the_node_verifier_accepts_what_a_service_signed_and_nothing_else():
+    """Canonical form and signature alike in Node and Python: Chinese text, nested objects, big integers;
+    a changed payload, another service's key or a missing signature are refused."""
+    from shared.keys import Registry
+    from shared.signing import EventSigner, EventVerifier
+    from tests.support.keys import keys_dir
+
+    signer = EventSigner.load(keys_dir(), "funding", Registry.load(keys_dir()))
+    review = EventSigner.load(keys_dir(), "review", Registry.load(keys_dir()))
+    envelope = {"event_id": "0b6f2c0e-3f5d-5c1a-9a43-0d3c3c1f9f11", "type": "funding.case_funding.DisbursementScheduled",
+                "schema_version": 2, "source": "funding", "stream_id": "0b6f2c0e-3f5d-5c1a-9a43-0d3c3c1f9f12",
+                "sequence": 3, "case_id": None, "occurred_at": "2024-12-01T09:00:00+08:00",
+                "recorded_at": "2026-12-02T01:00:00+00:00", "correlation_id": "c-1", "causation_id": None,
+                "command_id": None, "actor": {"actor_id": "system:funding", "role": "system", "unit_id": None},
+                "payload": {"amount_fen": 2**53 - 1, "explanation": "杰出人才奖励 \"一次性\"\n\t✓", "inputs": {
+                    "z": [1, -2, {"b": True, "a": None}], "A": "\u202e\x7f"}}}
+    good = {**envelope, "position": 41, "signature": signer.sign(envelope)}
+    tampered = {**good, "payload": {**envelope["payload"], "amount_fen": 1}}
+    moved = {**good, "position": 42}                                   # position is not signed
+    foreign = {**envelope, "position": 41, "signature": review.sign(envelope)}
+    unsigned = {**envelope, "position": 41}
+    lines = "".join(json.dumps(event, ensure_ascii=False) + "\n" for event in (good, tampered, moved, foreign, unsigned))
+    done = subprocess.run(["node", "verify-events.js"], cwd=NODE_DIR, input=lines, capture_output=True, text=True,
+                          env={**os.environ, "KEYS_DIR": keys_dir()}, timeout=60, check=True)
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["ok"], r.get("kid") or r["reason"]) for r in results] == [
+        (True, signer.kid), (False, "forged"), (True, signer.kid), (False, "forged"), (False, "unsigned")]
+    assert "belongs to review" in results[3]["detail"]
+    assert EventVerifier(Registry.load(keys_dir())).verify(good) == signer.kid   # and Python agrees
+
+
 # -- every message that crossed the broker, against the JSON Schemas --------------------------------
 @cache
 def schema(path: str) -> Draft202012Validator:
