@@ -1,9 +1,13 @@
 """RPC payloads of the application service."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts.base import (HISTORIC_DATES, PROGRAMMES, PageSchema, ReadSchema, StrictSchema, WriteSchema,
-                                   identifier, integer, iso_date, iso_datetime, reason, text, yuan_fen)
+from shared.contracts.base import (HISTORIC_DATES, PROGRAMMES, PageSchema, ReadSchema, Reply, StrictSchema, WriteReply,
+                                   WriteSchema, identifier, integer, iso_date, iso_datetime, one_of, page_of, reason,
+                                   text, version, yuan_fen)
+from shared.contracts.envelope import ActorSchema
+from shared.contracts.events import ReturnedItem
 from shared.contracts.placement_events import PROJECT_KINDS
+from shared.contracts.registration_events import UNIT_TYPES
 
 CASE_STATUSES = ("draft", "submitted", "returned", "audit_approved", "paper_noncompliant", "paper_delivered",
                  "award_decided", "not_selected", "disbursement_scheduled")
@@ -187,3 +191,128 @@ class CooperationQuery(ReadSchema):
 
 class PlacementsByStatus(PageSchema):
     status = fields.String(required=True, validate=validate.OneOf(PLACEMENT_STATUSES))
+
+
+# == replies ========================================================================================
+COOPERATION_PARTIES = ("company", "expert")
+
+
+class CaseOpened(WriteReply):
+    case_id = fields.UUID(required=True)
+    version = version()
+
+
+class CaseWritten(CaseOpened):
+    status = one_of(CASE_STATUSES, required=True)
+
+
+class PlacementWritten(CaseOpened):
+    status = one_of(PLACEMENT_STATUSES, required=True)
+
+
+class CooperationWritten(WriteReply):
+    cooperation_id = fields.UUID(required=True)
+    confirmed_by = fields.List(one_of(COOPERATION_PARTIES), required=True, validate=validate.Length(max=2))
+    agreed = fields.Boolean(metadata={"description": "confirm_cooperation only: both parties confirmed"})
+
+
+class Cooperation(Reply):
+    cooperation_id = fields.UUID(required=True)
+    unit_id = fields.UUID(required=True)
+    expert_id = fields.UUID(required=True)
+    field = text(100, required=True)
+    need = reason(required=True)
+    confirmed_by = fields.List(one_of(COOPERATION_PARTIES), required=True, validate=validate.Length(max=2))
+    agreed = fields.Boolean(required=True)
+    case_id = fields.UUID(required=True, allow_none=True, metadata={"description": "the placement filed on it"})
+
+
+class PaperFinding(Reply):
+    rule = text(required=True)
+    problem = reason(required=True)
+
+
+class CaseStatus(Reply):
+    """A programme A case as the `cases` read model holds it. Fields appear as the case reaches them."""
+    case_id = fields.UUID(required=True)
+    programme = one_of(PROGRAMMES, required=True)
+    unit_id = fields.UUID(required=True)
+    title = text(required=True)
+    policy_edition = text(64, required=True)
+    filed_at = iso_datetime(required=True)
+    status = one_of(CASE_STATUSES, required=True)
+    milestones = fields.List(text(64), required=True, validate=validate.Length(max=10_000),
+                             metadata={"description": "the case stream's entry types, in order"})
+    category = text(64)
+    submissions = integer(min=1)
+    submitted_on = iso_date()
+    returned_items = fields.List(fields.Nested(ReturnedItem), validate=validate.Length(max=50))
+    return_reason = reason()
+    correction_deadline = iso_date(allow_none=True)
+    paper_findings = fields.List(fields.Nested(PaperFinding), validate=validate.Length(max=100))
+    version = version()
+    updated_at = iso_datetime(required=True)
+    position = integer(min=1, required=True, metadata={"description": "the store position of the last change"})
+
+
+class ChecklistItem(Reply):
+    section = text(64, required=True)
+    code = text(64, required=True)
+    title = text(required=True)
+    mandatory = fields.Boolean(required=True)
+    present = fields.Boolean(required=True)
+    documents = integer(min=0, required=True)
+    returned_reason = reason(required=True, allow_none=True)
+
+
+class Checklist(Reply):
+    case_id = fields.UUID(required=True)
+    status = one_of(CASE_STATUSES, required=True)
+    unit_type = one_of(UNIT_TYPES, required=True)
+    talent_declared = fields.Boolean(required=True)
+    correction_deadline = iso_date(required=True, allow_none=True)
+    items = fields.List(fields.Nested(ChecklistItem), required=True, validate=validate.Length(max=200))
+    missing_mandatory = fields.List(text(64), required=True, validate=validate.Length(max=200))
+
+
+class HistoryEntry(Reply):
+    sequence = integer(min=1, required=True)
+    type = text(64, required=True)
+    occurred_at = iso_datetime(required=True, metadata={"description": "business time"})
+    recorded_at = iso_datetime(required=True, metadata={"description": "the store's wall clock"})
+    actor = fields.Nested(ActorSchema, required=True)
+    correlation_id = text(required=True)
+    causation_id = text(required=True, allow_none=True, metadata={
+        "description": "the event id that caused it (another service's event), or null for a caller's command"})
+    data = fields.Dict(required=True, metadata={"description": "the entry's facts; `source` points at the causing "
+                                                               "event (docs/history.md)"})
+
+
+class CaseHistory(Reply):
+    case_id = fields.UUID(required=True)
+    entries = fields.List(fields.Nested(HistoryEntry), required=True, validate=validate.Length(max=100_000))
+
+
+class Placement(Reply):
+    """A programme B placement as the `placements` read model holds it. Fields appear as it reaches them."""
+    case_id = fields.UUID(required=True)
+    programme = one_of(("B",), required=True)
+    unit_id = fields.UUID(required=True)
+    expert_id = fields.UUID(required=True)
+    title = text(required=True)
+    kind = one_of(PROJECT_KINDS, required=True)
+    project_funds_fen = integer(min=1, required=True)
+    filed_at = iso_datetime(required=True)
+    status = one_of(PLACEMENT_STATUSES, required=True)
+    post_title = text()
+    starts_on = iso_date()
+    ends_on = iso_date(metadata={"description": "the term's end (exclusive), moved by an extension"})
+    ended_on = iso_date(metadata={"description": "an early end: the last day still in the term"})
+    rating = one_of(RATINGS)
+    version = version()
+    updated_at = iso_datetime(required=True)
+    position = integer(min=1, required=True, metadata={"description": "the store position of the last change"})
+
+
+CaseList = page_of(CaseStatus, "CaseList")
+PlacementList = page_of(Placement, "PlacementList")

@@ -181,6 +181,52 @@ class PageSchema(ReadSchema):
     offset = integer(min=0, load_default=0)
 
 
+# -- replies ---------------------------------------------------------------------------------------
+class Reply(StrictSchema):
+    """What an endpoint answers. Every field a reply may carry is declared (the tests validate every
+    reply they receive against its schema and fail on an undeclared field); a field that is not
+    `required` may be absent. Consumers ignore fields they do not know (docs/compatibility.md)."""
+
+
+class WriteReply(Reply):
+    """Every write answers the store position it reached and whether it was a repeat of an earlier
+    command with the same `command_id` (which answers the first result)."""
+    position = integer(min=1, required=True, metadata={"description": "store position of this write: pass it "
+                                                                       "as `min_position` to a query of this service"})
+    replayed = fields.Boolean(required=True, metadata={"description": "true when a repeated `command_id` "
+                                                                      "answered the first result"})
+
+
+def version(**kwargs) -> fields.Integer:
+    return integer(min=1, required=True, metadata={"description": "the aggregate's version: pass it as "
+                                                                  "`expected_version` to an edit"}, **kwargs)
+
+
+def one_of(values, **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def nullable(field_factory, *args, **kwargs):
+    return field_factory(*args, allow_none=True, **kwargs)
+
+
+def page_of(item_schema: type[Schema], name: str, **extra) -> type[Reply]:
+    """A paged list as every list query answers it: `items`, `total` (all matches), `limit`, `offset`."""
+    attrs = {"items": fields.List(fields.Nested(item_schema), required=True, validate=validate.Length(max=1000)),
+             "total": integer(min=0, required=True), "limit": integer(min=1, max=10_000, required=True),
+             "offset": integer(min=0, required=True), **extra,
+             "__doc__": f"One page of `{item_schema.__name__}` documents."}
+    return type(name, (Reply,), attrs)
+
+
+def check_reply(schema: Schema, reply) -> dict:
+    """The errors of a reply against its schema (empty if none): undeclared, missing, mistyped or
+    out-of-range fields, and values beyond the JSON bounds (`check_json`)."""
+    if not isinstance(reply, dict):
+        return {"_schema": [f"a reply is an object, not {type(reply).__name__}"]}
+    return check_json(reply) or schema.validate(reply)
+
+
 def check_json(payload) -> dict:
     """What no field may hold, wherever it is (free-form objects included): integers beyond
     ±(2^53−1), non-finite numbers, strings that are not valid UTF-8 or longer than MAX_STRING,

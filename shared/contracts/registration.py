@@ -1,7 +1,8 @@
 """RPC payloads of the registration service."""
 from marshmallow import fields, validate
 
-from shared.contracts.base import PageSchema, ReadSchema, StrictSchema, WriteSchema, identifier, integer, reason, text
+from shared.contracts.base import (PageSchema, ReadSchema, Reply, StrictSchema, WriteReply, WriteSchema, identifier, integer,
+                                   iso_date, iso_datetime, one_of, page_of, reason, text, version)
 from shared.contracts.application import DocumentRef
 from shared.contracts.registration_events import DEGREES, INDUSTRIES, TAG, TITLES, UNIT_TYPES
 
@@ -99,3 +100,87 @@ class ExpertRecommendations(PageSchema):
     """Officers' work list: candidates by status, oldest recommendation first."""
     status = fields.String(load_default="recommended",
                            validate=validate.OneOf(("recommended", "published", "withdrawn")))
+
+
+# == replies ========================================================================================
+UNIT_STATUSES = ("pending", "approved", "rejected", "returned")
+EXPERT_STATUSES = ("recommended", "published", "withdrawn")
+
+
+class UnitRegistered(WriteReply):
+    unit_id = fields.UUID(required=True)
+    version = version()
+
+
+class UnitWritten(UnitRegistered):
+    """An audit or an update: the unit's registration status after it."""
+    status = one_of(UNIT_STATUSES, required=True)
+
+
+class Unit(Reply):
+    """A unit's registration as the `units` read model holds it (no contact: personal data stays in the store)."""
+    unit_id = fields.UUID(required=True)
+    name = text(required=True)
+    unit_type = one_of(UNIT_TYPES, required=True)
+    industry = one_of(INDUSTRIES, required=True)
+    status = one_of(UNIT_STATUSES, required=True)
+    technology_company = fields.Boolean(required=True)
+    registered_at = iso_datetime(required=True)
+    updated_at = iso_datetime(metadata={"description": "when the details were last updated"})
+    audit_reason = reason(allow_none=True, metadata={"description": "the last audit's reason; null after an update"})
+    audited_by = text(metadata={"description": "the officer of the last audit"})
+    version = version()
+
+
+class ExpertWritten(WriteReply):
+    expert_id = fields.UUID(required=True)
+    status = one_of(EXPERT_STATUSES, required=True)
+    version = version()
+    published_on = iso_date(metadata={"description": "publish_expert only: the publication date (Beijing)"})
+
+
+class Waiver(Reply):
+    waiver = text(64, required=True)
+    reason = reason(required=True)
+    decided_by = text(required=True)
+    recorded_at = iso_datetime(required=True)
+
+
+class PoolExpert(Reply):
+    """A published expert's public profile, as the pool lists it."""
+    expert_id = fields.UUID(required=True)
+    name = text(required=True)
+    institution_name = text(required=True)
+    institution_kind = text(64, required=True)
+    degree = one_of(DEGREES, required=True)
+    title = one_of(TITLES, required=True)
+    work_years = integer(min=0, max=80, required=True)
+    expertise = fields.List(text(TAG), required=True, validate=validate.Length(max=20))
+    status = one_of(EXPERT_STATUSES, required=True)
+    published_on = iso_date(required=True, allow_none=True)
+    version = version()
+    fields = fields.List(text(TAG), required=True, validate=validate.Length(max=10))   # last: it hides the module
+
+
+class Expert(PoolExpert):
+    """One candidate. Everyone sees the public profile and status; officers and auditors also see the
+    fields marked *office*: the waiver, who recommended, published and withdrew, the edition, and the
+    personal data (`id_number`, `contact`)."""
+    recommending_unit_id = fields.UUID(allow_none=True, metadata={
+        "description": "the university or institute that filed the recommendation; null when an officer did"})
+    recommended_at = iso_datetime()
+    withdrawal_reason = reason(allow_none=True)
+    withdrawn_at = iso_datetime()
+    recommended_by = text(metadata={"description": "office"})
+    published_by = text(metadata={"description": "office"})
+    withdrawn_by = text(metadata={"description": "office"})
+    policy_edition = text(64, metadata={"description": "office"})
+    waiver = fields.Nested(Waiver, allow_none=True, metadata={"description": "office"})
+    waived = fields.List(text(64), validate=validate.Length(max=10), metadata={
+        "description": "office: the conditions the waiver relaxed at publication"})
+    id_number = text(32, metadata={"description": "office: personal data, officers and auditors only"})
+    contact = fields.Nested(ExpertContact, metadata={"description": "office: personal data, officers and auditors only"})
+
+
+ExpertPool = page_of(PoolExpert, "ExpertPool")
+ExpertList = page_of(Expert, "ExpertList")

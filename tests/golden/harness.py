@@ -78,6 +78,7 @@ from services.story import Story
 from shared.calendar import add_months
 from shared.clock import BEIJING, ManualClock
 from shared.errors import ServiceError
+from tests.support.contracts import checked
 from shared.identity import verify_token
 from tests.support import keys
 
@@ -256,6 +257,8 @@ class InProcessCluster:
                                              f"<fingerprint of reply {len(self.transcript) + 1}>")
         try:
             reply = getattr(worker, method)(**(payload or {}))
+            if hasattr(getattr(type(worker), method), "contract"):   # an RPC endpoint, not a timer
+                checked(f"{service}.{method}", reply)
             entry["reply"] = reply
         except ServiceError as error:
             entry["error"] = error.to_dict()

@@ -19,6 +19,7 @@ from shared.client import cluster as rpc_cluster
 from shared.errors import ServiceError
 from shared.identity import Portals, issuer_owners
 from shared.keys import generate as generate_keys
+from tests.support.contracts import CheckedProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registration", "application", "review", "funding")
@@ -130,7 +131,7 @@ class Cluster:
         if token is None and actor_id:
             token = self.token(actor_id, role, unit_id)
         with rpc_cluster(self.caller_uri, token, timeout=30) as proxy:
-            yield proxy
+            yield CheckedProxy(proxy)   # every reply held to its schema (tests/support/contracts.py)
 
     def health(self, service: str) -> dict:
         with self.rpc() as rpc:
