@@ -31,6 +31,7 @@ from shared.contracts.base import SHORT
 from shared.contracts.envelope import ENVELOPE
 from shared.contracts.events import CURRENT_VERSION, PAYLOADS
 from shared.contracts.json_schema import END, JsonSchemas
+from shared.contracts.registry import reply_schema as reply_schema_of
 from shared.identity import MAX_TOKEN_LENGTH
 from shared.messaging.accounts import FUNDING_OFFICE_BINDING, FUNDING_OFFICE_QUEUE, PORTAL_REPLY_QUEUE, UUID4
 from shared.messaging.topology import RPC_EXCHANGE, events_exchange
@@ -55,8 +56,8 @@ def rpc_endpoints() -> list[tuple[str, str, object, str]]:
 
 
 def response_schema(service: str, method: str, converter: JsonSchemas) -> dict:
-    """What `result` holds: not yet described per endpoint."""
-    return {"description": f"the result of {service}.{method} (see docs/reference.md)"}
+    """What `result` holds: the endpoint's reply schema (shared/contracts/registry.py)."""
+    return converter.of(reply_schema_of(f"{service}.{method}"))
 
 
 def error_schema() -> dict:

@@ -106,7 +106,8 @@ class JsonSchemas:
     # -- fields ----------------------------------------------------------------------------------
     def field(self, field: fields.Field, where: str) -> dict:
         out = self._typed(field, where)
-        notes = [out.pop("description")] if "description" in out else []
+        notes = [field.metadata["description"]] if field.metadata.get("description") else []
+        notes += [out.pop("description")] if "description" in out else []
         for validator in field.validators:
             notes += self._validator(validator, out, where)
         if notes:
