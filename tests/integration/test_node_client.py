@@ -37,12 +37,11 @@ CAPTURE = "capture.all"
 RPC_KEY = re.compile(r"[a-z_]+\.[a-z_][a-z0-9_]*")
 EXCHANGES = ["nameko-rpc", *(f"{service}.events" for service in SERVICES)]
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
-                                reason="Node.js and npm are needed for the non-Python client")
 
 
 @pytest.fixture(scope="module")
 def node_modules():
+    assert shutil.which("node") and shutil.which("npm"), "these tests need Node.js >= 20 and npm (README, Run it)"
     subprocess.run(["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True,
                    capture_output=True, timeout=600)
     return NODE_DIR / "node_modules"
