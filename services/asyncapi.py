@@ -151,10 +151,34 @@ def reply_properties() -> dict:
     }
 
 
-def envelope_schema(converter: JsonSchemas, payload: dict | None = None, event_type: str | None = None,
-                    version: int | None = None) -> dict:
-    """The envelope as it travels (shared/contracts/envelope.py, with `position` and `signature`); for one
-    event type and version when they are given."""
+def event_schema(converter: JsonSchemas, payload: dict, event_type: str, version: int) -> dict:
+    """One event type and version as it travels: the envelope, with its type, version, source and payload
+    pinned (the envelope refuses any other field, so nothing more is needed here)."""
+    if "envelope" not in converter.definitions:
+        converter.definitions["envelope"] = {"title": "envelope", **envelope_schema(converter)}
+    return {"allOf": [{"$ref": converter.ref("envelope")}],
+            "type": "object",
+            "required": ["type", "schema_version", "source", "payload"],
+            "properties": {"type": {"const": event_type}, "schema_version": {"const": version},
+                           "source": {"const": event_type.split(".", 1)[0]}, "payload": payload}}
+
+
+def event_properties() -> dict:
+    return {
+        "title": "event.properties",
+        "type": "object",
+        "description": "The AMQP basic properties of an integration event (shared/messaging/publisher.py).",
+        "required": ["content_type", "delivery_mode", "message_id"],
+        "properties": {
+            "content_type": {"const": "application/json"},
+            "delivery_mode": {"const": 2, "description": "persistent"},
+            "message_id": {"type": "string", "format": "uuid", "description": "the envelope's event_id"},
+        },
+    }
+
+
+def envelope_schema(converter: JsonSchemas) -> dict:
+    """The envelope as it travels (shared/contracts/envelope.py, with `position` and `signature`)."""
     schema = converter.of(ENVELOPE)
     properties = schema["properties"]
     properties["signature"] = {
@@ -166,11 +190,6 @@ def envelope_schema(converter: JsonSchemas, payload: dict | None = None, event_t
     schema["description"] = ("An integration event as it travels: the envelope of shared/contracts/envelope.py, "
                               "its store position and its signature. Consumers verify the signature first, then "
                               "apply a stream's events in `sequence` order, once each (by `event_id`).")
-    if event_type is not None:
-        properties["type"] = {"const": event_type}
-        properties["schema_version"] = {"const": version}
-        properties["source"] = {"const": event_type.split(".", 1)[0]}
-        properties["payload"] = payload
     return schema
 
 
@@ -201,8 +220,7 @@ def schema_files() -> dict[str, dict]:
                 response_schema(s, m, c), _error_definition(c))})
     for (event_type, version), cls in PAYLOADS.items():
         files[f"schemas/events/{event_type}.v{version}.json"] = standalone(
-            lambda c, t=event_type, v=version, k=cls: {"title": f"{t}.v{v}", **envelope_schema(
-                c, c.of(k()), t, v)})
+            lambda c, t=event_type, v=version, k=cls: {"title": f"{t}.v{v}", **event_schema(c, c.of(k()), t, v)})
     return files
 
 
@@ -223,6 +241,7 @@ def asyncapi() -> dict:
         "rpc.request.properties": request_properties(),
         "rpc.reply.properties": reply_properties(),
         "rpc.error": error_schema(),
+        "event.properties": event_properties(),
     }
     channels: dict[str, dict] = {}
     operations: dict[str, dict] = {}
@@ -282,13 +301,11 @@ def asyncapi() -> dict:
                       "channel": ref("channels", reply_channel),
                       "messages": [ref("channels", reply_channel, "messages", key)]},
         }
-    schemas["envelope"] = {"title": "envelope", **envelope_schema(converter)}
     office_messages = {}
     for (event_type, version), cls in sorted(PAYLOADS.items()):
         name = f"{event_type}.v{version}"
         source = event_type.split(".", 1)[0]
-        schemas[f"events.{name}"] = {"title": name, **envelope_schema(converter, converter.of(cls()),
-                                                                      event_type, version)}
+        schemas[f"events.{name}"] = {"title": name, **event_schema(converter, converter.of(cls()), event_type, version)}
         current = CURRENT_VERSION[event_type] == version
         messages[name] = {
             "name": name, "title": f"{event_type} v{version}", "contentType": "application/json",
@@ -296,6 +313,7 @@ def asyncapi() -> dict:
             "payload": ref("components", "schemas", f"events.{name}"),
             "correlationId": {"location": "$message.payload#/correlation_id"},
             "bindings": {"amqp": {"bindingVersion": AMQP_BINDING, "messageType": event_type}},
+            "x-amqp-properties": ref("components", "schemas", "event.properties"),
         }
         channel = event_type
         channels.setdefault(channel, {"address": event_type, "title": f"{event_type} on {events_exchange(source).name}",

@@ -12,19 +12,23 @@ The schemas it writes use only keywords that draft-07 and 2020-12 read alike (no
 (`docs/schemas/`) and as AsyncAPI 3.0 schemas (a draft-07 superset) in `docs/asyncapi.yaml`. A
 nested schema becomes a named definition, referenced through `ref(name)`.
 
-What JSON Schema cannot say is said in `description`: the date bounds (a date has no `minimum`),
-"not blank" (only spaces or invisible characters are refused) and cross-field rules a schema checks
-in Python (`@validates_schema`). Everything else the services check, the schema states.
+Patterns state what keywords cannot: plain text (no control characters or bidi overrides, and not
+blank: at least one character that is neither white space nor invisible), identifiers matched whole,
+and the years of a date's bounds (with `format: date`, that is the whole range). What JSON Schema cannot
+say is said in `description`: the bounds of a date-time, and cross-field rules a schema checks in Python
+(`@validates_schema`). Everything else the services check, the schema states.
 """
 from __future__ import annotations
 
 import inspect
 import re
 from datetime import date, datetime
+from functools import cache
 from typing import Callable
 
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, fields, validate
 
+from shared.contracts import base
 from shared.contracts.base import FullMatch, PlainText, _FORBIDDEN_LINE, _FORBIDDEN_MULTILINE
 
 
@@ -48,8 +52,48 @@ def _ecma_class(python_class: str) -> str:
 # The end of the text, alike in ECMA-262 and Python: `$` in Python also matches before a final
 # newline (and jsonschema's Python validators use re.search), so nothing may follow instead.
 END = "(?![\\s\\S])"
-_PLAIN_LINE = "^[^" + _ecma_class(_FORBIDDEN_LINE.pattern[1:-1]) + "]*" + END
-_PLAIN_MULTILINE = "^[^" + _ecma_class(_FORBIDDEN_MULTILINE.pattern[1:-1]) + "]*" + END
+
+
+def _class_of(codepoints: list[int]) -> str:
+    """A character class body for these code points, as ranges: \\uXXXX escapes in the BMP, the
+    characters themselves beyond it (ECMA-262 with the `u` flag and Python read both alike)."""
+    def one(point: int) -> str:
+        return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
+    parts, start = [], None
+    for index, point in enumerate(codepoints):
+        if start is None:
+            start = point
+        if index + 1 == len(codepoints) or codepoints[index + 1] != point + 1:
+            parts.append(one(start) if start == point else f"{one(start)}-{one(point)}")
+            start = None
+    return "".join(parts)
+
+
+@cache
+def _not_blank() -> str:
+    """A lookahead for at least one character that is neither white space nor an invisible format
+    character (base.is_blank), as this Python's Unicode database has them."""
+    blank = [point for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF and base.is_blank(chr(point))]
+    return f"(?=[\\s\\S]*[^{_class_of(blank)}])"
+
+
+@cache
+def _plain_text(multiline: bool) -> str:
+    forbidden = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).pattern[1:-1]
+    return "^" + _not_blank() + "[^" + _ecma_class(forbidden) + "]*" + END
+
+
+def _years(first: int, last: int) -> str:
+    """An alternation matching the four-digit years first … last."""
+    parts, year = [], first
+    while year <= last:
+        if year % 100 == 0 and year + 99 <= last:
+            parts.append(f"{year // 100}[0-9]{{2}}")
+            year += 100
+        else:
+            parts.append(str(year))
+            year += 1
+    return "|".join(parts)
 
 _BASE_TYPES: dict[type, Callable[[fields.Field], dict]] = {
     fields.String: lambda f: {"type": "string"},
@@ -70,6 +114,13 @@ class JsonSchemas:
         self.definitions: dict[str, dict] = {}
 
     # -- schemas ---------------------------------------------------------------------------------
+    def document(self, schema: Schema) -> dict:
+        """A self-contained JSON Schema document: `schema` and the definitions it refers to."""
+        out = {"$schema": "https://json-schema.org/draft/2020-12/schema", **self.of(schema)}
+        if self.definitions:
+            out["$defs"] = self.definitions
+        return out
+
     def of(self, schema: Schema) -> dict:
         unknown = schema.unknown if schema.unknown is not None else RAISE
         if unknown not in (RAISE, EXCLUDE, INCLUDE):
@@ -158,6 +209,10 @@ class JsonSchemas:
         if type(validator) is validate.Range:
             low, high = validator.min, validator.max
             if isinstance(low, (date, datetime)) or isinstance(high, (date, datetime)):
+                whole_years = (type(low) is date and type(high) is date and (low.month, low.day) == (1, 1)
+                               and (high.month, high.day) == (12, 31) and out.get("format") == "date")
+                if whole_years:   # with format "date", the year says it all
+                    _add_pattern(out, f"^(?:{_years(low.year, high.year)})-", where)
                 return [f"from {_iso(low)} to {_iso(high)}"]
             if low is not None:
                 out["minimum" if validator.min_inclusive else "exclusiveMinimum"] = low
@@ -168,8 +223,15 @@ class JsonSchemas:
             out["enum"] = list(validator.choices)
             return []
         if type(validator) is PlainText:
-            out["pattern"] = _PLAIN_MULTILINE if validator.multiline else _PLAIN_LINE
-            return ["plain text, not blank" + (" (line breaks and tabs allowed)" if validator.multiline else "")]
+            name = "text.multiline" if validator.multiline else "text.line"
+            self.definitions.setdefault(name, {
+                "title": name, "pattern": _plain_text(validator.multiline),
+                "description": "plain text: no control characters (Unicode Cc) nor bidi embeddings, overrides or "
+                               "isolates" + (" (line breaks and tabs allowed)" if validator.multiline else "")
+                               + ", and not blank (at least one character that is neither white space nor an "
+                                 "invisible format character)"})
+            out.setdefault("allOf", []).append({"$ref": self.ref(name)})   # allOf: draft-07 ignores $ref's siblings
+            return []
         if type(validator) is FullMatch:
             _add_pattern(out, f"^(?:{validator.regex.pattern}){END}", where)
             return []
@@ -194,10 +256,9 @@ def _loads_as(field_class: type) -> type | None:
 
 
 def _add_pattern(out: dict, pattern: str, where: str) -> None:
-    if "pattern" in out:   # a plain-text pattern and an identifier's: all must hold
-        out.setdefault("allOf", []).append({"pattern": pattern})
-    else:
-        out["pattern"] = pattern
+    if "pattern" in out:
+        raise Unconvertible(f"{where}: two patterns")
+    out["pattern"] = pattern
 
 
 def _nullable(out: dict) -> dict:

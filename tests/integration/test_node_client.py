@@ -189,13 +189,17 @@ def test_every_message_that_crossed_the_broker_validates_against_the_schemas(clu
         body = json.loads(message.body)
         exchange, key = message.delivery_info["exchange"], message.delivery_info["routing_key"]
         properties = {name: message.properties[name] for name in
-                      ("content_type", "content_encoding", "reply_to", "correlation_id", "delivery_mode")
+                      ("content_type", "content_encoding", "reply_to", "correlation_id", "delivery_mode",
+                       "message_id")
                       if message.properties.get(name) is not None}
         if exchange != "nameko-rpc":
             events[key] += 1
             wrong += [f"event {key}: {p}" for p in problems(
                 schema(f"events/{body['type']}.v{body['schema_version']}.json"), body)]
             wrong += [f"event {key}: routed as {key}, typed {body['type']}"] if key != body["type"] else []
+            wrong += [f"event {key} properties: {p}" for p in problems(asyncapi_schema("event.properties"), properties)]
+            wrong += [f"event {key}: message_id is not the event_id"] if properties.get("message_id") != body[
+                "event_id"] else []
         elif RPC_KEY.fullmatch(key):
             requests[properties["correlation_id"]] = (key, body)
             wrong += [f"request {key} properties: {p}" for p in problems(asyncapi_schema("rpc.request.properties"),
