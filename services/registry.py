@@ -28,6 +28,11 @@ class Endpoint:
     doc: str
 
     @property
+    def schema(self) -> Schema:
+        """The request schema (as the entrypoint's `contract.schema` names it)."""
+        return self.request
+
+    @property
     def name(self) -> str:
         return f"{self.service}.{self.method}"
 

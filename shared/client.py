@@ -13,14 +13,20 @@ to the RPC exchange without declaring that exchange, which would need the right 
 """
 from __future__ import annotations
 
+import warnings
 from uuid import uuid4
 
-from kombu import Exchange, Queue
-from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange
-from nameko.standalone.rpc import ClusterRpcProxy, SingleThreadedReplyListener
+# nameko 2 runs on eventlet, which warns on import that it is deprecated upstream. A portal using this
+# client can do nothing about it, so it is not printed to the portal's console (the services, which can
+# act on it, still show it when they start). Filtered by message: the class is defined by the import itself.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import shared.platform  # noqa: F401  (registers ServiceError for deserialisation)
-from shared.platform.request import CORRELATION_HEADER, TOKEN_HEADER
+from kombu import Exchange, Queue  # noqa: E402
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TTL, get_rpc_exchange  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcProxy, SingleThreadedReplyListener  # noqa: E402
+
+import shared.platform  # noqa: F401,E402  (registers ServiceError for deserialisation)
+from shared.platform.request import CORRELATION_HEADER, TOKEN_HEADER  # noqa: E402
 
 
 class _ReplyListener(SingleThreadedReplyListener):

@@ -39,6 +39,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from shared.errors import validation_error
 
 PROGRAMMES = ("A", "B")   # A: 昌聚工程 outstanding talent; B: 科技副总 placement
+SERVICES = ("registration", "application", "review", "funding")
 SHORT = 200
 LONG = 4000
 
@@ -165,10 +166,20 @@ class SourceRef(StrictSchema):
     occurred_at = iso_datetime(required=True)
 
 
+class After(StrictSchema):
+    """A stream of another service that a write depends on, and the version it must have reached there:
+    what that service's write returned as `case_id`/`unit_id`/… and `version`."""
+    service = fields.String(required=True, validate=validate.OneOf(SERVICES))
+    stream_id = fields.UUID(required=True)
+    version = integer(min=1, required=True)
+
+
 class WriteSchema(StrictSchema):
-    """Every write carries a client command id; an edit may carry the version it expects."""
+    """Every write carries a client command id; an edit may carry the version it expects; a write that
+    depends on another service's events may name them (`after`) and waits a bounded time for them."""
     command_id = command_id()
     expected_version = integer(min=1, load_default=None)
+    after = fields.List(fields.Nested(After), load_default=None, validate=validate.Length(min=1, max=10))
 
 
 class ReadSchema(StrictSchema):
@@ -293,13 +304,15 @@ def _put(errors: dict, path: tuple, message: str) -> None:
         node[path[-1]].append(message)
 
 
-def load(schema: Schema, payload) -> dict:
+def load(schema: Schema, payload, *, unknown: str | None = None) -> dict:
+    """Validate and load a payload; `unknown=EXCLUDE` drops undeclared fields instead of refusing them
+    (a consumer reading another service's event: docs/compatibility.md)."""
     if not isinstance(payload, dict):
         raise validation_error({"_schema": ["payload must be an object of named fields"]})
     errors = check_json(payload)
     if errors:
         raise validation_error(errors)
     try:
-        return schema.load(payload)
+        return schema.load(payload, unknown=unknown)
     except ValidationError as exc:
         raise validation_error(exc.normalized_messages()) from None

@@ -2,7 +2,7 @@
 
 A command class is derived from the write's RPC schema, so its fields are the schema's fields
 (less `command_id`, which identifies the request rather than the command, and travels in the
-event metadata):
+event metadata, and `after`, which says when to handle it, not what):
 
     Submit = command_of(contracts.Submit)      # Submit(case_id=..., expected_version=None)
 
@@ -17,6 +17,9 @@ from dataclasses import asdict, field, make_dataclass
 from marshmallow import missing
 
 
+REQUEST_ONLY = ("command_id", "after")
+
+
 class Command:
     """The base of every command class."""
 
@@ -27,7 +30,7 @@ class Command:
 
 def command_of(schema_class) -> type[Command]:
     """The command class of a write schema; an optional field defaults as the schema loads it."""
-    declared = [(name, object, _default(f)) for name, f in schema_class().fields.items() if name != "command_id"]
+    declared = [(name, object, _default(f)) for name, f in schema_class().fields.items() if name not in REQUEST_ONLY]
     command_class = make_dataclass(schema_class.__name__, declared, bases=(Command,), frozen=True, kw_only=True)
     command_class.__module__ = schema_class.__module__.replace("shared.contracts.", "commands.")
     command_class.__doc__ = f"The command of `{schema_class.__module__}.{schema_class.__name__}`."

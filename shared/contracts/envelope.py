@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
-from shared.contracts.base import SHORT, StrictSchema, integer, iso_datetime, load, text
-
-SERVICES = ("registration", "application", "review", "funding")
+from shared.contracts.base import SERVICES, SHORT, StrictSchema, integer, iso_datetime, load, text
+from shared.errors import validation_error
+# field names that would carry personal data: refused in any payload, never merely ignored
+PERSONAL_FIELDS = frozenset({"contact", "phone", "id_number", "id_card", "mobile", "email", "address"})
 EVENTS_NS = uuid5(NAMESPACE_URL, "urn:changping:integration-events")
 
 
@@ -56,5 +57,11 @@ def load_envelope(body) -> dict:
     from shared.contracts.events import payload_schema
 
     envelope = load(ENVELOPE, body)
-    envelope["payload"] = load(payload_schema(envelope["type"], envelope["schema_version"]), envelope["payload"])
+    schema = payload_schema(envelope["type"], envelope["schema_version"])
+    declared = {field.data_key or name for name, field in schema.fields.items()}
+    personal = sorted(PERSONAL_FIELDS & (set(envelope["payload"]) - declared))
+    if personal:   # a producer that leaks personal data is stopped loudly, not quietly ignored
+        raise validation_error({name: ["personal data never travels on the bus"] for name in personal})
+    # any other field of a known version that this consumer does not know is ignored (docs/compatibility.md)
+    envelope["payload"] = load(schema, envelope["payload"], unknown=EXCLUDE)
     return envelope

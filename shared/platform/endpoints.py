@@ -31,6 +31,7 @@ from shared.errors import Refused, ServiceError, validation_error
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
+from shared.messaging.topology import FOLLOWS
 from shared.platform.broker_loss import connection_may_be_lost
 from shared.platform.wire import SafeQueueConsumer, can_reply, describe, reply_refused, request_problem
 
@@ -164,13 +165,17 @@ def _serve(service, method, schema, roles, write, args, payload):
         logs.bind(case_id=_str(data.get("case_id")))
         call = Call(identity=identity, data=data, store=store)
         if write:
+            wait_for_dependencies(store, data.pop("after", None))
             call.meta = EventMeta(actor=identity, occurred_at=store.app.clock.now(),
                                   correlation_id=request.correlation_id, command_id=data.pop("command_id"))
             call.expected_version = data.pop("expected_version", None)
-            call.fingerprint = fingerprint(request.entrypoint, {k: v for k, v in payload.items() if k != "command_id"})
+            call.fingerprint = fingerprint(request.entrypoint, {k: v for k, v in payload.items()
+                                                                if k not in ("command_id", "after")})
         elif data.get("min_position"):
             if not store.wait_for(data["min_position"]):
-                raise ServiceError("not_yet_visible", f"position {data['min_position']} is not yet visible; retry shortly")
+                raise ServiceError("not_yet_visible", f"position {data['min_position']} is not yet visible; retry shortly",
+                                   {"min_position": [f"the read models have reached position "
+                                                     f"{store.projections.position}"]}, rule="min_position")
         data.pop("min_position", None)
         result = plain_json(method(service, call))
         log.info("handled", write=write, duration_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -184,6 +189,29 @@ def _serve(service, method, schema, roles, write, args, payload):
     except Exception:
         log.exception("failed")
         raise ServiceError("internal_error", f"internal error; quote correlation id {request.correlation_id}") from None
+
+
+def wait_for_dependencies(store, after: list[dict] | None) -> None:
+    """A write that names the other services' streams it depends on (`after`) is handled only once this
+    service has applied them up to the versions named; if they do not arrive within DEPENDENCY_TIMEOUT,
+    it is refused `not_yet_visible`, naming what it still waits for, and nothing is recorded. "Not yet"
+    is then never mistaken for "no": a rule that still refuses has seen what it depends on."""
+    if not after:
+        return
+    followed = FOLLOWS.get(store.service, ())
+    unknown = {str(i): [f"{store.service} does not follow {a['service']}: it follows {', '.join(followed) or 'none'}"]
+               for i, a in enumerate(after) if a["service"] not in followed}
+    if unknown:
+        raise validation_error({"after": unknown})
+    missing = {}
+    for i, dependency in enumerate(after):
+        applied = store.wait_for_stream(dependency["service"], dependency["stream_id"], dependency["version"])
+        if applied < dependency["version"]:
+            missing[str(i)] = [f"waiting for {dependency['service']} stream {dependency['stream_id']} at version "
+                               f"{dependency['version']}; {store.service} has applied it up to version {applied}"]
+    if missing:
+        raise ServiceError("not_yet_visible", f"{store.service} has not yet received the events this write depends "
+                           f"on; nothing was recorded: retry shortly", {"after": missing}, rule="after")
 
 
 def plain_json(value):

@@ -7,6 +7,7 @@ them and closes the stores (psycopg_pool's threads complain at exit otherwise).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
@@ -25,6 +26,8 @@ from shared.platform.signals import dump_stacks_on_sigusr1, guard_after_start
 from shared.signing import EventVerifier, event_keys
 
 READ_YOUR_WRITES_TIMEOUT = 2.0
+DEPENDENCY_TIMEOUT = 5.0      # how long a write waits for the other services' events it names (`after`)
+DEPENDENCY_POLL = 0.05
 
 
 @dataclass
@@ -43,6 +46,18 @@ class Store:
 
     def wait_for(self, position: int, timeout: float = READ_YOUR_WRITES_TIMEOUT) -> bool:
         return self.projections.wait_for(position, timeout)
+
+    def applied_version(self, source: str, stream_id) -> int:
+        """How far this service's inbox has applied `source`'s stream `stream_id` (0: nothing of it)."""
+        return self.app.recorder.max_tracking_id(f"{source}/{stream_id}") or 0
+
+    def wait_for_stream(self, source: str, stream_id, version: int, timeout: float | None = None) -> int:
+        """Wait until the inbox has applied `source`'s stream `stream_id` up to `version`, at most `timeout`
+        seconds (DEPENDENCY_TIMEOUT); return the version applied (less than `version` if it did not arrive)."""
+        deadline = time.monotonic() + (DEPENDENCY_TIMEOUT if timeout is None else timeout)
+        while (applied := self.applied_version(source, stream_id)) < version and time.monotonic() < deadline:
+            time.sleep(DEPENDENCY_POLL)
+        return applied
 
     def close(self) -> None:
         """Close everything, each part on its own: an error here would make nameko stop the

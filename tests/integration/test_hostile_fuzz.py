@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reference import SERVICES, endpoints, service_class
+from services.registry import endpoints
+from shared.contracts.registry import SERVICES
 from shared.errors import ServiceError
 from tests.support.hostile import hostile_payloads
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "6"))
-ENDPOINTS = [(service, name, contract) for service in SERVICES
-             for name, contract, _ in endpoints(service_class(service))]
+ENDPOINTS = [(e.service, e.method, e) for e in endpoints()]
 
 
 def positions(rpc) -> dict:

@@ -137,7 +137,7 @@ class Cluster:
         with self.rpc() as rpc:
             return getattr(rpc, service).health()
 
-    def wait_healthy(self, service: str, timeout: float = 30) -> dict:
+    def wait_healthy(self, service: str, timeout: float = 60) -> dict:   # a loaded CI machine starts slowly
         deadline = time.monotonic() + timeout
         while True:
             process = self.processes.get(service)

@@ -61,7 +61,8 @@ def test_write_schema_requires_a_command_id():
 
     assert set(refused(Write(), {}).fields) == {"command_id"}
     assert set(refused(Write(), {"command_id": "short"}).fields) == {"command_id"}   # under 8 characters
-    assert load(Write(), {"command_id": "cmd-0001"}) == {"command_id": "cmd-0001", "expected_version": None}
+    assert load(Write(), {"command_id": "cmd-0001"}) == {"command_id": "cmd-0001", "expected_version": None,
+                                                      "after": None}
     assert set(refused(Write(), {"command_id": "cmd-0001", "expected_version": 0}).fields) == {"expected_version"}
 
 
@@ -147,6 +148,15 @@ def test_envelope_fields_are_validated():
     assert set(envelope_refusal(unit_registered_envelope(occurred_at="2024-10-01T09:00:00")).fields) \
         == {"occurred_at"}
     assert "extra" in envelope_refusal(unit_registered_envelope(extra=1)).fields
+
+
+def test_a_consumer_ignores_a_payload_field_it_does_not_know_of_a_known_version():
+    """docs/compatibility.md: a producer may know more than this consumer; the envelope stays strict."""
+    body = unit_registered_envelope()
+    body["payload"] = {**body["payload"], "registered_capital_fen": 100}
+    assert "registered_capital_fen" not in load_envelope(body)["payload"]
+    body["payload"]["unit_type"] = "castle"     # a known field is still held to its schema
+    assert set(envelope_refusal(body).fields) == {"unit_type"}
 
 
 def test_envelope_payload_is_validated_against_its_type_and_version():

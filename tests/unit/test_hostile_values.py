@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from marshmallow import fields, validate
 
-from services.reference import SERVICES, endpoints, service_class
+from services.registry import endpoints
 from shared.contracts import funding, platform, registration
 from shared.contracts.base import (BUSINESS_DATES, MAX_DEPTH, MAX_SAFE_INTEGER, FullMatch, PlainText, StrictSchema,
                                    check_json, integer, iso_date, load, reason, text)
@@ -170,9 +170,8 @@ def every_schema():
                 if isinstance(inner, fields.Nested):
                     visit(inner.schema)
 
-    for service in SERVICES:
-        for _, contract, _ in endpoints(service_class(service)):
-            visit(contract.schema)
+    for endpoint in endpoints():
+        visit(endpoint.request)
     for schema in PAYLOADS.values():
         visit(schema())
     visit(ENVELOPE)
