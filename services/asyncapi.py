@@ -24,11 +24,12 @@ import sys
 from pathlib import Path
 
 import yaml
+from nameko.exceptions import serialize
 
-from services.reference import SERVICES, endpoints, service_class
+from services.registry import endpoints
 from shared import errors
 from shared.contracts.base import SHORT
-from shared.contracts.envelope import ENVELOPE
+from shared.contracts.envelope import ENVELOPE, PERSONAL_FIELDS
 from shared.contracts.events import CURRENT_VERSION, PAYLOADS
 from shared.contracts.json_schema import END, JsonSchemas
 from shared.contracts.registry import reply_schema as reply_schema_of
@@ -43,16 +44,14 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_REF = "#/components/schemas/{}"
 HEADER_PREFIX = "nameko"            # nameko.constants.HEADER_PREFIX
 REPLY_QUEUE_TTL_MS = 300_000        # nameko.rpc.RPC_REPLY_QUEUE_TTL
-ERROR_CODES = tuple(sorted({cls.code for cls in vars(errors).values()
-                            if isinstance(cls, type) and issubclass(cls, errors.Refused)}
-                           | {"not_yet_visible", "internal_error"}))
+ERROR_CODES = tuple(errors.ERROR_CODES)   # every code a caller can receive, with an example each
 AMQP_BINDING = "0.3.0"
 
 
 # -- the schemas ----------------------------------------------------------------------------------
 def rpc_endpoints() -> list[tuple[str, str, object, str]]:
-    return [(service, name, contract, doc) for service in SERVICES
-            for name, contract, doc in endpoints(service_class(service))]
+    """(service, method, contract, docstring) of every endpoint (services/registry.py)."""
+    return [(e.service, e.method, e, e.doc) for e in endpoints()]
 
 
 def response_schema(service: str, method: str, converter: JsonSchemas) -> dict:
@@ -79,6 +78,7 @@ def error_schema() -> dict:
                                         "(what is wrong with each), rule"},
             "value": {"type": "string", "contentMediaType": "application/json"},
         },
+        "examples": [serialize(example) for _, _, example in errors.ERROR_CODES.values()],
     }
 
 
@@ -187,6 +187,10 @@ def envelope_schema(converter: JsonSchemas) -> dict:
                        "source's event-signing key: the signed bytes are the canonical JSON (RFC 8785) of the "
                        "envelope without `position` and `signature`. See shared/signing.py and docs/funding.md."}
     schema["required"] = sorted({*schema.get("required", ()), "position", "signature"})
+    properties["payload"]["description"] = (
+        "the event's facts: exactly the fields of its type and version's payload schema. A consumer ignores "
+        "fields it does not know of a version it knows (the compatibility policy, docs/reference.md), except names of personal data "
+        "(" + ", ".join(sorted(PERSONAL_FIELDS)) + "), which never travel: refuse such an event.")
     schema["description"] = ("An integration event as it travels: the envelope of shared/contracts/envelope.py, "
                               "its store position and its signature. Consumers verify the signature first, then "
                               "apply a stream's events in `sequence` order, once each (by `event_id`).")
@@ -214,7 +218,7 @@ def schema_files() -> dict[str, dict]:
     for service, method, contract, _ in rpc_endpoints():
         key = f"{service}.{method}"
         files[f"schemas/rpc/{key}.request.json"] = standalone(
-            lambda c, schema=contract.schema: {"title": f"{key}.request", **c.of(schema)})
+            lambda c, schema=contract.request: {"title": f"{key}.request", **c.of(schema)})
         files[f"schemas/rpc/{key}.reply.json"] = standalone(
             lambda c, s=service, m=method, k=key: {"title": f"{k}.reply", **reply_schema(
                 response_schema(s, m, c), _error_definition(c))})
@@ -262,7 +266,7 @@ def asyncapi() -> dict:
     for service, method, contract, doc in rpc_endpoints():
         key = f"{service}.{method}"
         roles = "anyone (no token)" if contract.roles is None else ", ".join(sorted(contract.roles))
-        schemas[f"{key}.request"] = {"title": f"{key}.request", **converter.of(contract.schema)}
+        schemas[f"{key}.request"] = {"title": f"{key}.request", **converter.of(contract.request)}
         schemas[f"{key}.reply"] = {"title": f"{key}.reply", **reply_schema(
             response_schema(service, method, converter), ref("components", "schemas", "rpc.error"))}
         request_message = {

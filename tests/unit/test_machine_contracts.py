@@ -15,7 +15,9 @@ from jsonschema import Draft202012Validator
 from marshmallow import ValidationError, fields, validate
 
 from services import asyncapi, samples
-from services.reference import SERVICES, endpoints, service_class
+from services.registry import endpoints, service_class
+from shared.contracts.registry import SERVICES
+from shared.errors import ERROR_CODES
 from shared.contracts import base
 from shared.contracts.events import PAYLOADS
 from shared.contracts.json_schema import JsonSchemas, Unconvertible
@@ -42,14 +44,14 @@ def test_the_committed_contracts_are_current(generated):
 
 def test_every_endpoint_and_event_has_its_schemas_and_channels(generated):
     document = yaml.load(generated["asyncapi.yaml"], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    for service in SERVICES:
-        for name, _, _ in endpoints(service_class(service)):
-            key = f"{service}.{name}"
-            assert f"schemas/rpc/{key}.request.json" in generated and f"schemas/rpc/{key}.reply.json" in generated
-            channel = document["channels"][f"rpc.{key}"]
-            assert channel["address"] == key
-            assert channel["bindings"]["amqp"]["exchange"]["name"] == "nameko-rpc"
-            assert document["operations"][key]["reply"]["channel"] == {"$ref": "#/channels/rpc.reply"}
+    assert {e.service for e in endpoints()} == set(SERVICES)
+    for endpoint in endpoints():
+        key = endpoint.name
+        assert f"schemas/rpc/{key}.request.json" in generated and f"schemas/rpc/{key}.reply.json" in generated
+        channel = document["channels"][f"rpc.{key}"]
+        assert channel["address"] == key
+        assert channel["bindings"]["amqp"]["exchange"]["name"] == "nameko-rpc"
+        assert document["operations"][key]["reply"]["channel"] == {"$ref": "#/channels/rpc.reply"}
     for event_type, version in PAYLOADS:
         assert f"schemas/events/{event_type}.v{version}.json" in generated
         channel = document["channels"][event_type]
@@ -91,6 +93,14 @@ def test_an_event_schema_pins_type_version_and_source(generated):
     assert {"signature", "position", "payload"} <= set(schema["$defs"]["envelope"]["required"])
     assert schema["$defs"]["envelope"]["additionalProperties"] is False
     assert properties["payload"]["additionalProperties"] is False
+
+
+def test_every_error_code_has_an_example_that_its_schema_accepts(generated):
+    error = json.loads(generated["schemas/rpc/error.json"])
+    codes = [example["exc_args"][0] for example in error["examples"]]
+    assert codes == list(ERROR_CODES)
+    for example in error["examples"]:
+        assert list(validator(error).iter_errors(example)) == [], example
 
 
 # -- the converter ---------------------------------------------------------------------------------
@@ -169,5 +179,5 @@ def test_a_nested_schema_becomes_one_named_definition():
     schema = converter.of(service_class("application").file_case.contract.schema)
     assert schema["properties"]["documents"]["items"] == {"$ref": "#/$defs/application.DocumentRef"}
     assert {name for name in converter.definitions if not name.startswith("text.")} == {
-        "application.Talent", "application.CriterionClaim", "application.DocumentRef"}
+        "application.Talent", "application.CriterionClaim", "application.DocumentRef", "base.After"}
     assert "talent with claims" in schema["description"]
