@@ -181,3 +181,13 @@ def test_a_nested_schema_becomes_one_named_definition():
     assert {name for name in converter.definitions if not name.startswith("text.")} == {
         "application.Talent", "application.CriterionClaim", "application.DocumentRef", "base.After"}
     assert "talent with claims" in schema["description"]
+
+
+def test_the_node_client_takes_every_exchange_queue_and_header_name_from_the_document():
+    """clients/node must learn the wire names from docs/asyncapi.yaml at run time (its integration test
+    runs it); none may be written into its code."""
+    sources = {path.name: path.read_text(encoding="utf-8")
+               for path in (DOCS.parent / "clients" / "node").glob("*.js")}
+    assert {"contract.js", "rpc.js", "demo.js", "events.js", "token.js"} <= set(sources)
+    for name in ("nameko-rpc", ".events", "rpc.reply-", "x-expires", "nameko.authorization", "nameko.correlation_id"):
+        assert [file for file, text in sources.items() if name in text] == [], name
