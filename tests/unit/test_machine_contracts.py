@@ -5,23 +5,24 @@ tests/integration/test_node_client.py."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from marshmallow import ValidationError, fields, validate
 
 from services import asyncapi, samples
 from services.registry import endpoints, service_class
-from shared.contracts.registry import SERVICES
-from shared.errors import ERROR_CODES
 from shared.contracts import base
 from shared.contracts.events import PAYLOADS
 from shared.contracts.json_schema import JsonSchemas, Unconvertible
-from tests.support.hostile import hostile_numbers, hostile_strings
+from shared.contracts.registry import SERVICES
+from shared.errors import ERROR_CODES, Refused
+from tests.support.hostile import hostile_numbers, hostile_strings, object_for
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -144,6 +145,34 @@ def test_json_schema_and_the_service_agree_on_hostile_numbers(name, value):
         return   # JSON Schema counts 2.0 as an integer; the services refuse any float
     payload = {"line": "ok", name: value}
     assert json_schema_accepts(payload) == marshmallow_accepts(payload), (name, value)
+
+
+def _integral_float(value) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, dict):
+        return any(map(_integral_float, value.values()))
+    return isinstance(value, list) and any(map(_integral_float, value))
+
+
+@cache
+def _request_validators() -> dict:
+    return {e.name: validator(JsonSchemas().document(e.request)) for e in endpoints()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_every_request_schema_accepts_what_its_service_accepts_and_nothing_else(data):
+    endpoint = data.draw(st.sampled_from(endpoints()))
+    payload = data.draw(object_for(endpoint.request))
+    if _integral_float(payload):
+        return   # JSON Schema counts 2.0 as an integer; the services refuse any float
+    try:
+        base.load(endpoint.request, payload)
+        accepted = True
+    except Refused:
+        accepted = False
+    assert _request_validators()[endpoint.name].is_valid(payload) == accepted, (endpoint.name, payload)
 
 
 def test_the_bounds_survive_the_translation():
