@@ -189,7 +189,7 @@ def envelope_schema(converter: JsonSchemas) -> dict:
     schema["required"] = sorted({*schema.get("required", ()), "position", "signature"})
     properties["payload"]["description"] = (
         "the event's facts: exactly the fields of its type and version's payload schema. A consumer ignores "
-        "fields it does not know of a version it knows (the compatibility policy, docs/reference.md), except names of personal data "
+        "fields it does not know of a version it knows (docs/compatibility.md), except names of personal data "
         "(" + ", ".join(sorted(PERSONAL_FIELDS)) + "), which never travel: refuse such an event.")
     schema["description"] = ("An integration event as it travels: the envelope of shared/contracts/envelope.py, "
                               "its store position and its signature. Consumers verify the signature first, then "

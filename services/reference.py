@@ -206,11 +206,12 @@ def consistency() -> list[str]:
 def compatibility() -> list[str]:
     return ["## Compatibility", "",
             "Additive changes (a new optional request field, a new reply field, a new endpoint, a new event "
-            "type, a new event version) are made without notice; **consumers ignore reply and payload fields "
-            "they do not know** (this reference lists every field a reply carries today, and the tests fail when "
-            "a reply carries one it does not list). A breaking change is a new event version (the old one stays "
-            "readable for ever through upcasters, and is published beside the new one for six months) or a new "
-            "endpoint name (the old one served for six months). The whole policy: "
+            "type, a new event version that only adds fields) are made without notice: **consumers ignore "
+            "reply fields, and payload fields of a known event version, that they do not know** (this "
+            "reference lists every field a reply carries today, and the tests fail when a reply carries one it "
+            "does not list). A breaking change is a new event version, announced three months before its "
+            "first event (an event recorded in an old version is served in it for ever), or a new endpoint "
+            "(`<method>_v2`; the old one served unchanged for at least six months). The whole policy: "
             "[compatibility.md](compatibility.md).", ""]
 
 
@@ -382,11 +383,55 @@ def endpoint_section(endpoint: Endpoint) -> list[str]:
            "**Request**" + (" (besides `command_id`, `expected_version` and `after`, common to every write)"
                             if endpoint.write else "") + ":", "", *request_table(request, skip), "",
            f"**Reply** `{endpoint.reply.__name__}`:" + _doc_line(endpoint.reply), "", *reply_table(endpoint.reply()),
+           "", "Example reply (every field present):", "", "```json",
+           json.dumps(example_of(endpoint.reply()), ensure_ascii=False, sort_keys=False), "```",
            "", "**Errors**: " + ", ".join(f"`{c}`" for c in codes_of(endpoint)) + "."]
     rules = endpoint.rules
     if rules:
         out[-1] += " Rules: " + ", ".join(f"`{r}`" for r in rules) + "."
     return out + [""]
+
+
+EXAMPLE_ID = "5b0c7a56-0c1b-4e8e-9a57-1b8f0f6c2d11"
+
+
+def example_of(schema) -> dict:
+    """A reply that validates against `schema`, every declared field present (the test checks it validates):
+    what a client can write its parser against before it has a running service."""
+    return {field.data_key or name: example_value(name, field) for name, field in schema.fields.items()}
+
+
+def example_value(name: str, field):
+    if (field.metadata or {}).get("example") is not None:
+        return field.metadata["example"]
+    if isinstance(field, fields.Nested):
+        return example_of(field.schema)
+    if isinstance(field, fields.List):
+        return [example_value(name, field.inner)]
+    if isinstance(field, fields.Dict):
+        if field.value_field is None:
+            return {}
+        key = example_value(name, field.key_field) if field.key_field is not None else "key"
+        return {str(key): example_value(name, field.value_field)}
+    choices = next((v.choices for v in field.validators if isinstance(v, validate.OneOf)), None)
+    if choices:
+        return choices[0]
+    if isinstance(field, fields.UUID):
+        return EXAMPLE_ID
+    if isinstance(field, fields.AwareDateTime):
+        return "2024-09-20T09:05:00+08:00"
+    if isinstance(field, fields.Date):
+        return "2024-09-20"
+    if isinstance(field, fields.Boolean):
+        return False
+    if isinstance(field, fields.Integer):
+        low = next((v.min for v in field.validators if isinstance(v, validate.Range) and v.min is not None), 0)
+        return max(low, 1)
+    if name in ("idempotency_key", "paid_key"):
+        return f"{EXAMPLE_ID}:award:once"
+    if any(isinstance(v, validate.Email) for v in field.validators):
+        return "someone@example.cn"
+    return "…"
 
 
 def claims_note(roles) -> str:

@@ -1,7 +1,7 @@
 """RPC payloads of the application service."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts.base import (HISTORIC_DATES, PROGRAMMES, PageSchema, ReadSchema, Reply, StrictSchema, WriteReply,
+from shared.contracts.base import (HISTORIC_DATES, PROGRAMMES, SERVICES, PageSchema, ReadSchema, Reply, StrictSchema, WriteReply,
                                    WriteSchema, identifier, integer, iso_date, iso_datetime, one_of, page_of, reason,
                                    text, version, yuan_fen)
 from shared.contracts.envelope import ActorSchema
@@ -275,17 +275,46 @@ class Checklist(Reply):
     missing_mandatory = fields.List(text(64), required=True, validate=validate.Length(max=200))
 
 
+class HistorySource(Reply):
+    """The event in another service that an entry reflects: enough to fetch it again (`events_after` of that
+    service from `position - 1`) and to follow its own cause (docs/history.md)."""
+    service = one_of(SERVICES, required=True)
+    event_id = fields.UUID(required=True)
+    type = text(required=True)
+    position = integer(min=1, required=True)
+    sequence = integer(min=1, required=True)
+    occurred_at = iso_datetime(required=True)
+    recorded_at = iso_datetime()
+    schema_version = integer(min=1)
+    causation_id = text(allow_none=True)
+    correlation_id = text(allow_none=True)
+
+
 class HistoryEntry(Reply):
+    """One entry of a case stream (docs/history.md: what each field means and how to follow a cause)."""
     sequence = integer(min=1, required=True)
     type = text(64, required=True)
+    summary = text(allow_none=True)
     occurred_at = iso_datetime(required=True, metadata={"description": "business time"})
     recorded_at = iso_datetime(required=True, metadata={"description": "the store's wall clock"})
+    effective_at = iso_datetime(metadata={"description": "business time the fact took effect"})
+    recorded_on = iso_datetime(metadata={"description": "business time the record learnt it"})
     actor = fields.Nested(ActorSchema, required=True)
+    recorded_by = fields.Nested(ActorSchema)
+    acted_under = text(allow_none=True, metadata={"description": "for an entry the system made: the rule it acted on"})
+    reason = reason(allow_none=True)
+    rule = text(allow_none=True)
+    clause = text(allow_none=True)
+    policy_edition = text(64, allow_none=True)
+    amount_fen = integer(min=0, allow_none=True)
+    office_reference = text(allow_none=True)
+    dates = fields.Dict(keys=text(64), values=iso_date(), metadata={"description": "the dates the entry names"})
+    source = fields.Nested(HistorySource, allow_none=True)
     correlation_id = text(required=True)
     causation_id = text(required=True, allow_none=True, metadata={
         "description": "the event id that caused it (another service's event), or null for a caller's command"})
-    data = fields.Dict(required=True, metadata={"description": "the entry's facts; `source` points at the causing "
-                                                               "event (docs/history.md)"})
+    data = fields.Dict(required=True, metadata={"description": "the entry's facts as recorded; `source` points at "
+                                                               "the causing event (docs/history.md)"})
 
 
 class CaseHistory(Reply):

@@ -16,6 +16,7 @@ from marshmallow import EXCLUDE, fields, validate
 
 from shared.contracts.base import SERVICES, SHORT, StrictSchema, integer, iso_datetime, load, text
 from shared.errors import validation_error
+
 # field names that would carry personal data: refused in any payload, never merely ignored
 PERSONAL_FIELDS = frozenset({"contact", "phone", "id_number", "id_card", "mobile", "email", "address"})
 EVENTS_NS = uuid5(NAMESPACE_URL, "urn:changping:integration-events")

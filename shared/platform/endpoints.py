@@ -32,6 +32,7 @@ from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
 from shared.messaging.topology import FOLLOWS
+from shared.platform import store as store_module
 from shared.platform.broker_loss import connection_may_be_lost
 from shared.platform.wire import SafeQueueConsumer, can_reply, describe, reply_refused, request_problem
 
@@ -204,8 +205,10 @@ def wait_for_dependencies(store, after: list[dict] | None) -> None:
     if unknown:
         raise validation_error({"after": unknown})
     missing = {}
+    deadline = time.monotonic() + store_module.DEPENDENCY_TIMEOUT   # one bound for them all
     for i, dependency in enumerate(after):
-        applied = store.wait_for_stream(dependency["service"], dependency["stream_id"], dependency["version"])
+        applied = store.wait_for_stream(dependency["service"], dependency["stream_id"], dependency["version"],
+                                        timeout=max(0.0, deadline - time.monotonic()))
         if applied < dependency["version"]:
             missing[str(i)] = [f"waiting for {dependency['service']} stream {dependency['stream_id']} at version "
                                f"{dependency['version']}; {store.service} has applied it up to version {applied}"]

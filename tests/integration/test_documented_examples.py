@@ -29,8 +29,7 @@ from kombu import Connection, Exchange, Queue, binding
 from services import samples
 from shared.errors import ServiceError
 from tests.support.cluster import RABBIT_API, RABBIT_AUTH, ROOT, command_id, eventually, running_cluster
-from tests.support.flows import (approve_audit, approved_unit, decide_award, deliver_paper, file_case, score,
-                                 submit)
+from tests.support.flows import approve_audit, approved_unit, decide_award, file_case, scored_case, submit
 
 README = ROOT / "README.md"
 FUNDING_DOC = ROOT / "docs" / "funding.md"
@@ -97,7 +96,7 @@ def office_consumer(cluster, tmp_path_factory):
 def paid_and_recovered(cluster, doc_queue, office_consumer):
     """A programme A case whose money takes every road: award failed, retried and paid; rent paid, claimed
     back after an early end, then returned (the recovery withdrawn). Returns its case id."""
-    case_id = scored(cluster)
+    case_id = scored_case(cluster)
     decide_award(cluster, case_id, 150_000_000)
     with cluster.rpc("officer-1", "officer") as rpc:
         today = rpc.funding.health()["business_time"][:10]
@@ -135,16 +134,6 @@ def recorded_money(cluster, paid_and_recovered) -> dict[str, str]:
         events = money_events_of(cluster, paid_and_recovered)
         return events if "RecoveryWithdrawn" in {t.rsplit(".", 1)[1] for t in events.values()} else None
     return eventually(complete, timeout=60)
-
-
-def scored(cluster) -> str:
-    unit_id = approved_unit(cluster)
-    case_id = file_case(cluster, unit_id)["case_id"]
-    submit(cluster, case_id, unit_id)
-    approve_audit(cluster, case_id)
-    deliver_paper(cluster, case_id)
-    score(cluster, case_id)
-    return case_id
 
 
 def consumers_of(cluster, queue: str) -> int:

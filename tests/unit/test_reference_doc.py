@@ -1,12 +1,14 @@
 """docs/reference.md is what the contracts say: regenerate it when an endpoint or event changes
 (`python -m services.reference > docs/reference.md`)."""
+import json
 from pathlib import Path
 
 import pytest
 
-from services.reference import render
+from services.reference import example_of, render
 from services.registry import endpoints
 from shared import policy
+from shared.contracts.base import check_reply
 from shared.contracts.events import PAYLOADS
 from shared.errors import ERROR_CODES
 from shared.identity import ROLES
@@ -42,6 +44,13 @@ def test_every_endpoint_shows_its_reply_fields_and_errors(endpoint):
     assert "**Errors**: `validation_error`" in text
     if not endpoint.write and "min_position" in endpoint.request.fields:
         assert "| `min_position` | integer; ≥ 0 | no |" in text
+
+
+@pytest.mark.parametrize("endpoint", endpoints(), ids=lambda e: e.name)
+def test_every_endpoint_has_an_example_reply_that_validates(endpoint):
+    example = example_of(endpoint.reply())
+    assert check_reply(endpoint.reply(), example) == {}
+    assert json.dumps(example, ensure_ascii=False) in section(endpoint.name)
 
 
 def test_every_query_takes_min_position():
