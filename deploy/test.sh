@@ -9,4 +9,7 @@ deploy/ensure-services.sh --for-tests
 deploy/venv.sh --test
 deploy/broker-secrets.sh
 .venv/bin/python -m shared.messaging.accounts provision
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "Node.js >= 20 and npm are missing: tests/integration/test_node_client.py (clients/node) will fail" >&2
+fi
 exec .venv/bin/python -m pytest "$@"
