@@ -2,6 +2,7 @@
 from shared.contracts import application as contracts
 from shared.errors import forbidden, not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field, reads_items
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
@@ -57,19 +58,19 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         what is wrong and may be recorded again once corrected. Refuses: `A.paper.after_audit`."""
         return call.handle(commands.RecordPaperDelivery)
 
-    @query(contracts.CaseQuery, roles=READERS)
+    @query(contracts.CaseQuery, roles=READERS, reads=reads_field("case_id"))
     def status(self, call):
         """The case's status document from the projection."""
         return self._case_doc(call)
 
-    @query(contracts.CaseQuery, roles=("unit_contact", "officer", "auditor"))
+    @query(contracts.CaseQuery, roles=("unit_contact", "officer", "auditor"), reads=reads_field("case_id"))
     def checklist(self, call):
         """The materials checklist: each item, mandatory or not for the unit type, present or missing,
         and the reason an item was returned."""
         self._case_doc(call)  # existence and access
         return self.store.app.checklist(call.data["case_id"])
 
-    @query(contracts.History, roles=("unit_contact", "expert", "officer", "auditor"))
+    @query(contracts.History, roles=("unit_contact", "expert", "officer", "auditor"), reads=reads_field("case_id"))
     def history(self, call):
         """The case stream (a programme A case or a programme B placement) as an auditor reads it: every
         entry, who, when (business and record time), why and what caused it; `as_of` gives the case as
@@ -81,14 +82,15 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         return {"case_id": str(call.data["case_id"]),
                 "entries": self.store.app.history(call.data["case_id"], call.data["as_of"])}
 
-    @query(contracts.CasesByStatus, roles=("officer", "auditor", "decision_maker", "funding_officer"))
+    @query(contracts.CasesByStatus, roles=("officer", "auditor", "decision_maker", "funding_officer"),
+           reads=reads_items("case_id"))
     def cases_by_status(self, call):
         """Officers list cases in a status, paged, oldest filing first."""
         d = call.data
         return self.store.views.page(CASES, {"status": d["status"]}, order_by="filed_at", limit=d["limit"],
                                      offset=d["offset"])
 
-    @query(contracts.UnitCases, roles=("unit_contact", "officer", "auditor"))
+    @query(contracts.UnitCases, roles=("unit_contact", "officer", "auditor"), reads=reads_items("case_id"))
     def unit_cases(self, call):
         """A unit's cases with their status (a unit contact: their own unit only), paged."""
         d = call.data

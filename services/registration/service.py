@@ -2,6 +2,7 @@
 from shared.contracts import registration as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field, reads_items
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
@@ -35,7 +36,7 @@ class RegistrationService(base.PlatformService):
         (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
         return call.handle(commands.UpdateUnitDetails)
 
-    @query(contracts.GetUnit, roles=("unit_contact", "officer", "auditor"))
+    @query(contracts.GetUnit, roles=("unit_contact", "officer", "auditor"), reads=reads_field("unit_id"))
     def get_unit(self, call):
         """The unit's registration and audit status (a unit contact: their own unit only)."""
         check_unit_access(call.identity, call.data["unit_id"])
@@ -80,7 +81,7 @@ class RegistrationService(base.PlatformService):
         reason. Final. Refuses: `B.expert.withdrawn` (already withdrawn)."""
         return call.handle(commands.WithdrawExpert)
 
-    @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"))
+    @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"), reads=reads_items("expert_id"))
     def experts(self, call):
         """The published pool, paged, earliest publication first; filter by field of work, expertise
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
@@ -89,7 +90,7 @@ class RegistrationService(base.PlatformService):
         return pool_page(self.store.views, field=d["field"], keyword=d["keyword"], institution=d["institution"],
                          institution_kind=d["institution_kind"], limit=d["limit"], offset=d["offset"])
 
-    @query(contracts.GetExpert, roles=("unit_contact", "expert", "officer", "auditor"))
+    @query(contracts.GetExpert, roles=("unit_contact", "expert", "officer", "auditor"), reads=reads_field("expert_id"))
     def get_expert(self, call):
         """One expert. Officers and auditors see any candidate with its waiver and history, and the
         personal data (ID number, contact); a unit contact sees published experts and the candidates
@@ -108,7 +109,7 @@ class RegistrationService(base.PlatformService):
         public = {k: v for k, v in doc.items() if k not in OFFICE_ONLY}
         return public
 
-    @query(contracts.ExpertRecommendations, roles=("officer", "auditor"))
+    @query(contracts.ExpertRecommendations, roles=("officer", "auditor"), reads=reads_items("expert_id"))
     def expert_recommendations(self, call):
         """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
         oldest recommendation first."""

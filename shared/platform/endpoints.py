@@ -31,6 +31,7 @@ from shared.errors import Refused, ServiceError, validation_error
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
+from shared.platform import access_log
 from shared.platform.broker_loss import connection_may_be_lost
 from shared.platform.wire import SafeQueueConsumer, can_reply, describe, reply_refused, request_problem
 
@@ -122,8 +123,11 @@ def command(schema, roles):
     return _endpoint(schema(), frozenset(roles), write=True)
 
 
-def query(schema, roles):
-    return _endpoint(schema(), frozenset(roles), write=False)
+def query(schema, roles, reads=None):
+    """`reads`: what personal data the answer holds, for the access log (shared/platform/access_log.py):
+    `reads_field("case_id")`, `reads_items("case_id")`, … Every query that returns a
+    person's data declares it."""
+    return _endpoint(schema(), frozenset(roles), write=False, reads=reads)
 
 
 def public(schema):
@@ -137,19 +141,20 @@ class Contract:
     schema: object
     roles: frozenset | None
     write: bool
+    reads: object = None      # recorded in the access log (queries that return personal data)
 
 
-def _endpoint(schema, roles, *, write: bool):
+def _endpoint(schema, roles, *, write: bool, reads=None):
     def decorate(method):
         @functools.wraps(method)
         def entry(self, *args, **payload):
-            return _serve(self, method, schema, roles, write, args, payload)
-        entry.contract = Contract(schema, roles, write)
+            return _serve(self, method, schema, roles, write, args, payload, reads)
+        entry.contract = Contract(schema, roles, write, reads)
         return rpc(expected_exceptions=ServiceError)(entry)
     return decorate
 
 
-def _serve(service, method, schema, roles, write, args, payload):
+def _serve(service, method, schema, roles, write, args, payload, reads=None):
     request, store = service.request, service.store
     started = time.perf_counter()
     try:
@@ -173,6 +178,8 @@ def _serve(service, method, schema, roles, write, args, payload):
                 raise ServiceError("not_yet_visible", f"position {data['min_position']} is not yet visible; retry shortly")
         data.pop("min_position", None)
         result = plain_json(method(service, call))
+        if reads is not None:
+            access_log.record_read(store, request, identity, data, result, reads)
         log.info("handled", write=write, duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return result
     except Refused as refusal:
