@@ -42,6 +42,9 @@ that include it.
 """
 
 
+ACCESS_LOGGED = "Each answer is recorded in the service's access log: who read whose data, and when (docs/audit.md)."
+
+
 def bounds() -> str:
     return f"""\
 Every value is bounded; a value outside these bounds is refused with `validation_error` naming the field,
@@ -156,7 +159,8 @@ def render() -> str:
         for name, contract, doc in endpoints(service_class(service)):
             roles = "anyone (no token)" if contract.roles is None else ", ".join(f"`{r}`" for r in sorted(contract.roles))
             out += [f"### `{service}.{name}` — {'write' if contract.write else 'query'}", "",
-                    *([doc, ""] if doc else []), f"Roles: {roles}.", "", *field_table(contract.schema), ""]
+                    *([doc, ""] if doc else []), f"Roles: {roles}.", "",
+                    *([ACCESS_LOGGED, ""] if getattr(contract, "reads", None) else []), *field_table(contract.schema), ""]
             nested_schemas(contract.schema, nested)
     out += ["## Nested payloads", ""]
     for name, schema in sorted(nested.items()):
