@@ -73,14 +73,20 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
     @query(contracts.History, roles=("unit_contact", "expert", "officer", "auditor"), reads=reads_field("case_id"))
     def history(self, call):
         """The case stream (a programme A case or a programme B placement) as an auditor reads it: every
-        entry, who, when (business and record time), why and what caused it; `as_of` gives the case as
-        it stood at that moment."""
+        entry in stream order with who acted (the person and role in the service where it happened;
+        `system:<service>` only where the system acted, with `acted_under` naming the rule), the
+        reason, rule, clause, policy edition, amount, the office's reference, its dates, and the source
+        event (service, event id, position) it reflects. Two business-time axes: `effective_at` (when
+        the fact took effect) and `recorded_on` (when the record learnt it). `as_of` keeps the entries
+        effective by that moment, `known_at` those recorded by it (both inclusive): "what had happened
+        by X as far as the record knew on Y" (docs/history.md)."""
         if self.store.views.get(CASES, str(call.data["case_id"])) is not None:
             self._case_doc(call)  # existence and access
         else:
             self._placement_doc(call)
         return {"case_id": str(call.data["case_id"]),
-                "entries": self.store.app.history(call.data["case_id"], call.data["as_of"])}
+                "entries": self.store.app.history(call.data["case_id"], call.data["as_of"],
+                                                      call.data["known_at"])}
 
     @query(contracts.CasesByStatus, roles=("officer", "auditor", "decision_maker", "funding_officer"),
            reads=reads_items("case_id"))

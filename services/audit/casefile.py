@@ -112,13 +112,13 @@ def _timeline_entry(entry: dict, by_id: dict) -> dict:
         "business_date": str(effective)[:10] if effective else None,
         "occurred_at": entry.get("occurred_at"),
         "recorded_at": entry.get("recorded_at"),
-        "known_at": entry.get("known_at"),
+        "known_at": entry.get("recorded_on") or entry.get("known_at"),
         "actor_id": actor.get("actor_id"),
         "role": actor.get("role"),
-        "recorded_by": (entry.get("actor") or {}).get("actor_id"),
+        "recorded_by": _recorded_by(entry),
         "reason": _first(entry, *REASON_KEYS) or _first(data, *REASON_KEYS) or _first(cause_payload, *REASON_KEYS)
         or _items_reason(data),
-        "rule": _first(entry, "rule") or _first(data, "rule", "decision_rule") or _first(cause_payload, "rule",
+        "rule": _first(entry, "rule", "acted_under") or _first(data, "rule", "decision_rule") or _first(cause_payload, "rule",
                                                                                           "decision_rule"),
         "edition": _first(entry, *EDITION_KEYS) or _first(data, *EDITION_KEYS)
         or _first(data.get("eligibility") or {}, *EDITION_KEYS) or _first(cause_payload, *EDITION_KEYS),
@@ -131,6 +131,14 @@ def _timeline_entry(entry: dict, by_id: dict) -> dict:
             "position": source.get("position"), "type": source.get("type"),
             "anchor": anchor(source.get("event_id")), "in_file": cause_record is not None},
     }
+
+
+def _recorded_by(entry: dict):
+    """Who wrote the entry into the case stream (`recorded_by` on entries that name it, else the actor)."""
+    recorded = entry.get("recorded_by")
+    if isinstance(recorded, dict):
+        return recorded.get("actor_id")
+    return recorded or (entry.get("actor") or {}).get("actor_id")
 
 
 def _acting(entry: dict, cause: dict) -> dict:
