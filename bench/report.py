@@ -82,6 +82,9 @@ def print_report(results, args, stores: dict, *, machine: str, load: tuple, prob
                     f"{published / r.calls:.2f} per call)" if published else ""
         print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e6:7.0f} µs per call"
               + per_event)
+        if r.cpu_by_service:
+            print(f"  {'':28} by service, µs per call: " + ", ".join(
+                f"{name} {cpu / r.calls * 1e6:.0f}" for name, cpu in r.cpu_by_service.items()))
 
     print()
     print("durability in force (each service's health()['store'])")

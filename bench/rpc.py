@@ -84,6 +84,7 @@ class Result:
     wall: float = 0.0                                  # of the concurrent phase
     client_cpu: float = 0.0                            # this process's CPU seconds in the concurrent phase
     service_cpu: float = 0.0                           # the services' CPU seconds over both phases and drains
+    cpu_by_service: dict = field(default_factory=dict)  # the same, per service process
     calls: int = 0                                     # every call made in those phases (warm-up included)
     events: dict = field(default_factory=dict)         # integration events published by source in them
     drained: list = field(default_factory=list)        # seconds until all caught up after each phase
@@ -109,7 +110,7 @@ def measure(uri: str, target: Target, args, settle, check_alive, services=(), co
     result = Result(target.name)
     settle()
     events_before = count_events() if count_events else {}
-    cpu_before = sum(p.cpu_seconds() for p in services)
+    cpu_before = {p.name: p.cpu_seconds() for p in services}
 
     def timed(rpc, i: int, into: list) -> None:
         start = time.perf_counter()
@@ -155,7 +156,8 @@ def measure(uri: str, target: Target, args, settle, check_alive, services=(), co
         for proxy in proxies:
             proxy.stop()
     result.drained.append(settle())
-    result.service_cpu = sum(p.cpu_seconds() for p in services) - cpu_before
+    result.cpu_by_service = {p.name: p.cpu_seconds() - cpu_before[p.name] for p in services}
+    result.service_cpu = sum(result.cpu_by_service.values())
     result.calls = args.warmup + args.calls + args.concurrency + args.concurrent_calls
     if count_events:
         result.events = {source: n - events_before.get(source, 0) for source, n in count_events().items()}

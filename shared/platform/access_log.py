@@ -119,13 +119,14 @@ class AccessLog:
         self.dropped = 0
 
     def record(self, row: tuple) -> None:
-        """Keep a row (COLUMNS' order) for the next flush: no I/O here."""
+        """Keep a row for the next flush: no I/O here. COLUMNS' order, except that the two times may
+        come as they were read (wall seconds, a business datetime) and are formatted when written."""
         self._buffer.append(row)
         if len(self._buffer) >= self.settings.batch_size:
             self._wake.set()
 
     def now(self) -> str:
-        return datetime.fromtimestamp(self.wall(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return _utc(self.wall())
 
     def flush(self) -> int:
         """Write what is buffered in one transaction; on failure keep it for the next flush."""
@@ -133,7 +134,7 @@ class AccessLog:
         if not rows:
             return 0
         try:
-            self.table.insert(rows)
+            self.table.insert([_formatted(row) for row in rows])
         except Exception:
             log.exception("access log not written; kept for the next flush", rows=len(rows))
             self._buffer = rows + self._buffer
@@ -145,8 +146,7 @@ class AccessLog:
         return len(rows)
 
     def prune(self) -> int:
-        cutoff = datetime.fromtimestamp(self.wall(), timezone.utc) - timedelta(days=self.settings.retention_days)
-        removed = self.table.prune(cutoff.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        removed = self.table.prune(_utc(self.wall() - timedelta(days=self.settings.retention_days).total_seconds()))
         self._last_prune = self.wall()
         if removed:
             log.info("access log pruned", removed=removed, retention_days=self.settings.retention_days)
@@ -173,11 +173,21 @@ class AccessLog:
         self.flush()
 
 
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _formatted(row: tuple) -> tuple:
+    recorded, business, *rest = row
+    return (_utc(recorded) if isinstance(recorded, float | int) else recorded,
+            business.isoformat() if isinstance(business, datetime) else business, *rest)
+
+
 def record_read(store, request, identity, data: dict, result, reads) -> None:
     """One row per subject the answer holds. Called by the endpoint layer after a query that
     declared `reads` has answered; `bench.unlogged` replaces it to measure what it costs."""
     access = store.access_log
-    recorded, business = access.now(), store.app.clock.now().isoformat()
+    recorded, business = access.wall(), store.app.clock.now()   # formatted when written, off the query path
     for kind, subject_id, case_id in dict.fromkeys(reads(data, result)):   # each subject once, in order
         if subject_id is None:
             continue

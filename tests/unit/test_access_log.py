@@ -74,24 +74,24 @@ class BrokenTable:
 def test_a_failed_write_keeps_its_rows_for_the_next_flush():
     table = BrokenTable()
     log = AccessLog(table)
-    log.record(("a",))
+    log.record(("t", "b", "a"))
     assert log.flush() == 0
-    log.record(("b",))
+    log.record(("t", "b", "b"))
     table.fail = False
-    assert log.flush() == 2 and table.written == [("a",), ("b",)]
+    assert log.flush() == 2 and table.written == [("t", "b", "a"), ("t", "b", "b")]
 
 
 def test_a_full_batch_wakes_the_writer_and_stop_writes_what_is_left():
     table = BrokenTable()
     table.fail = False
     log = AccessLog(table, AccessSettings(batch_size=2))
-    log.record(("a",))
+    log.record(("t", "b", "a"))
     assert not log._wake.is_set()
-    log.record(("b",))
+    log.record(("t", "b", "b"))
     assert log._wake.is_set()
-    log.record(("c",))
+    log.record(("t", "b", "c"))
     log.stop()
-    assert table.written == [("a",), ("b",), ("c",)]
+    assert table.written == [("t", "b", "a"), ("t", "b", "b"), ("t", "b", "c")]
 
 
 def test_what_each_declaration_reads():
