@@ -10,7 +10,8 @@ touches.
 Recording stays off the query path: `record` appends to an in-memory buffer, and a green thread
 writes the buffer in one transaction every `ACCESS_LOG.flush_seconds` (1 s), or as soon as it holds
 `ACCESS_LOG.batch_size` rows, and once more when the service stops. What a crash can lose: the rows
-of the last flush interval (at most one second of reads) in that process; a write that fails keeps
+of the last flush interval (at most one second of reads) in that process (on SQLite, whose read-model
+file is synchronous=NORMAL, a power cut can also lose the flushes since its last WAL sync); a write that fails keeps
 its rows for the next flush (up to MAX_BUFFERED, beyond which the oldest are dropped and the loss is
 logged). Retention: rows older than `ACCESS_LOG.retention_days` (default 1825, five years: a
 programme A term of three years and two years for its audit) are deleted by the same thread, at
