@@ -11,6 +11,7 @@ from services.application import history
 from services.application.domain import Case
 from services.funding import commands as paying
 from services.funding.domain import idempotency_key
+from services.application import commands as filing
 from services.review import commands as reviewing
 from tests.unit.test_case_flow import AWARD_FEN, Cluster, approved_unit, decided_case, filed_case  # noqa: F401
 from tests.unit.test_case_flow import cluster  # noqa: F401  (the fixture)
@@ -215,3 +216,40 @@ def test_a_return_names_the_officer_reason_items_and_deadline(cluster):
     assert (returned["actor"]["actor_id"], returned["reason"]) == ("officer-3", "材料不全")
     assert returned["dates"]["correction_deadline"] == deadline.isoformat()
     assert returned["source"]["type"] == "review.case_review.AuditReturned"
+
+
+# -- nothing edited: later entries say what they supersede --------------------------------------------------------
+def test_a_returned_payment_and_its_retry_name_the_entries_they_supersede(cluster):
+    case_id = decided_case(cluster)
+    cluster.settle()
+    key = idempotency_key(case_id, "award", "once")
+    paid_award(cluster, case_id)
+    cluster.application.clock.advance(days=5)
+    handled(cluster.funding, paying.ReportPayment(idempotency_key=key, attempt=1, outcome="returned",
+                                                  office_reference="BANK-2024-0009", reason="账户已注销"),
+            "fo-1", "funding_officer")
+    handled(cluster.funding, paying.RetryDisbursement(idempotency_key=key, reason="新账户"), "fo-1", "funding_officer")
+    cluster.settle()
+    found = entries(cluster, case_id)
+    paid, returned, retried = (one(found, s) for s in ("payment reported paid", "payment reported returned",
+                                                       "payment retried"))
+    assert paid["supersedes"] == []
+    assert returned["supersedes"] == [paid["sequence"]] and returned["office_reference"] == "BANK-2024-0009"
+    assert retried["supersedes"] == [returned["sequence"]] and retried["reason"] == "新账户"
+    # as the record stood before the return was reported, the payment stood
+    before = entries(cluster, case_id, known_at=datetime.fromisoformat(paid["recorded_on"]))
+    assert "payment reported paid" in [e["summary"] for e in before]
+    assert "payment reported returned" not in [e["summary"] for e in before]
+
+
+def test_a_resubmission_supersedes_the_submission_that_was_returned(cluster):
+    case_id = filed_case(cluster, approved_unit(cluster))
+    handled(cluster.review, reviewing.ReturnForCorrection(case_id=case_id, reason="材料不全",
+                                                          correction_deadline=START.date() + timedelta(days=10),
+                                                          items=[{"item": "work_contract", "reason": "合同已过期"}]),
+            "officer-3", "officer")
+    cluster.settle()
+    handled(cluster.application, filing.Submit(case_id=case_id), "contact-1", "unit_contact",
+            unit_id=str(cluster.application.case(case_id).unit_id))
+    first, second = [e for e in entries(cluster, case_id) if e["type"] == "Submitted"]
+    assert (first["supersedes"], second["supersedes"]) == ([], [first["sequence"]])
