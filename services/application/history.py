@@ -61,7 +61,8 @@ def entry_of(event) -> dict:
         "reason": _first(facts, REASON_FIELDS) or _nested(facts, "computation", "explanation"),
         "rule": rule,
         "clause": _first(facts, ("clause",)) or _nested(facts, "computation", "clause"),
-        "policy_edition": _first(facts, ("policy_edition",)) or _nested(facts, "computation", "policy_edition"),
+        "policy_edition": (_first(facts, ("policy_edition",)) or _nested(facts, "computation", "policy_edition")
+                           or _nested(facts, "eligibility", "edition")),     # a submission's assessment
         "amount_fen": _first(facts, AMOUNT_FIELDS),
         "office_reference": facts.get("office_reference") or (
             facts.get("reference") if name == "OfficeFilingRecorded" else None),

@@ -253,3 +253,33 @@ def test_a_resubmission_supersedes_the_submission_that_was_returned(cluster):
             unit_id=str(cluster.application.case(case_id).unit_id))
     first, second = [e for e in entries(cluster, case_id) if e["type"] == "Submitted"]
     assert (first["supersedes"], second["supersedes"]) == ([], [first["sequence"]])
+
+
+# -- the effective-time rule (provenance.effective_at) ---------------------------------------------------------------
+def test_a_fact_dated_the_day_it_was_recorded_is_effective_when_recorded_another_day_at_its_midnight():
+    from datetime import timezone
+
+    from services.application.provenance import effective_at
+
+    recorded = datetime(2024, 10, 20, 1, 30, tzinfo=timezone.utc)          # 09:30 on 20 October in Beijing
+    assert effective_at(date(2024, 10, 20), recorded) == recorded
+    assert effective_at(date(2024, 10, 20), recorded).utcoffset() == timedelta(hours=8)
+    assert effective_at(None, recorded) == recorded
+    assert effective_at(date(2024, 10, 1), recorded) == midnight(date(2024, 10, 1))
+    late_utc_evening = datetime(2024, 10, 19, 17, 0, tzinfo=timezone.utc)   # already 20 October in Beijing
+    assert effective_at(date(2024, 10, 20), late_utc_evening) == late_utc_evening
+    assert effective_at(date(2024, 10, 19), late_utc_evening) == midnight(date(2024, 10, 19))
+
+
+def test_select_keeps_stream_order_and_applies_each_bound_alone():
+    def entry(sequence, effective_day, recorded_day):
+        return {"sequence": sequence, "effective_at": midnight(date(2025, 1, effective_day)).isoformat(),
+                "recorded_on": midnight(date(2025, 1, recorded_day)).isoformat()}
+
+    found = [entry(1, 1, 1), entry(2, 5, 20), entry(3, 10, 10)]
+    day = lambda d: midnight(date(2025, 1, d))   # noqa: E731
+    assert [e["sequence"] for e in history.select(found)] == [1, 2, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(10))] == [1, 2, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(9))] == [1, 2]
+    assert [e["sequence"] for e in history.select(found, known_at=day(19))] == [1, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(9), known_at=day(19))] == [1]
