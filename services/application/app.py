@@ -187,7 +187,8 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
         (history.py, docs/history.md)."""
         if not isinstance(self.get_or_none(case_id), Case | Placement):
             raise not_found("case", case_id)
-        return history.select([history.entry_of(event) for event in self.events.get(case_id)], as_of, known_at)
+        entries = history.link_supersessions([history.entry_of(event) for event in self.events.get(case_id)])
+        return history.select(entries, as_of, known_at)
 
     # -- what other services tell us --------------------------------------------------
     def inbound_handlers(self):

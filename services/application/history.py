@@ -9,7 +9,8 @@ Two business-time axes per entry (both from the business clock, never the store'
   instalment on its due date, even when a catching-up timer released it months later);
 - `recorded_on`: when this record learnt it (stamped on commit, `meta["recorded_on"]`).
 `select(entries, as_of, known_at)` keeps the entries effective by `as_of` that were recorded by
-`known_at`, both bounds inclusive.
+`known_at`, both bounds inclusive. Nothing is edited: an entry that changes what an earlier one
+said names it in `supersedes` (`link_supersessions`).
 """
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def entry_of(event) -> dict:
         "reason": _first(facts, REASON_FIELDS) or _nested(facts, "computation", "explanation"),
         "rule": rule,
         "clause": _first(facts, ("clause",)) or _nested(facts, "computation", "clause"),
-        "policy_edition": _first(facts, ("policy_edition",)) or _nested(facts, "computation", "policy_edition"),
+        "policy_edition": (_first(facts, ("policy_edition",)) or _nested(facts, "computation", "policy_edition")
+                           or _nested(facts, "eligibility", "edition")),     # a submission's assessment
         "amount_fen": _first(facts, AMOUNT_FIELDS),
         "office_reference": facts.get("office_reference") or (
             facts.get("reference") if name == "OfficeFilingRecorded" else None),
@@ -70,6 +72,43 @@ def entry_of(event) -> dict:
         "causation_id": meta["causation_id"],
         "data": data,
     }
+
+
+# A later entry that changes what an earlier one said, by the kinds of entry involved (type or
+# summary); both concern the same thing (`_subject`).
+SUPERSEDES = {
+    "Submitted": ("Submitted",),                                   # a resubmission after a return
+    "PaperDeliveryRecorded": ("PaperDeliveryRecorded",),           # paper delivered again once corrected
+    "TermExtended": ("TermExtended", "Appointed"),                 # the term's end moves
+    "payment reported returned": ("payment reported paid",),
+    "payment retried": ("payment reported failed", "payment reported returned"),
+    "disbursement cancelled": ("disbursement scheduled", "payment retried"),
+    "recovery withdrawn": ("recovery claimed",),
+}
+
+
+def link_supersessions(entries: list[dict]) -> list[dict]:
+    """Set each entry's `supersedes`: the sequence numbers of the earlier entries it changes (the
+    latest of each kind about the same subject), so both stay readable and the later one says so."""
+    latest: dict[tuple, int] = {}
+    for entry in entries:
+        kind = entry["summary"] or entry["type"]
+        subject = _subject(entry)
+        entry["supersedes"] = sorted({latest[(earlier, subject)] for earlier in SUPERSEDES.get(kind, ())
+                                      if subject is not None and (earlier, subject) in latest})
+        if subject is not None:
+            latest[(kind, subject)] = entry["sequence"]
+    return entries
+
+
+def _subject(entry: dict) -> str | None:
+    """What an entry is about: a disbursement's key (a recovery: the paid key it claims back), the
+    case itself for its own entries; None (link nothing) for a v1 entry that recorded no facts."""
+    if entry["source"] is None:
+        return "case"
+    facts = entry["data"].get("facts") or {}
+    return facts.get("paid_key" if entry["summary"] in ("recovery claimed", "recovery withdrawn")
+                     else "idempotency_key")
 
 
 def select(entries: list[dict], as_of: datetime | None = None, known_at: datetime | None = None) -> list[dict]:

@@ -65,8 +65,9 @@ def effective_at(effective_on: date | None, recorded: datetime) -> datetime:
     """When a fact took effect in business time. An event recorded on the day it took effect is
     effective at the moment it was recorded (which keeps a day's entries in their order); one
     dated another day (an early end recorded months later, an instalment a catching-up timer
-    released) at the start of that day, Beijing time."""
-    if effective_on is None or effective_on == recorded.astimezone(BEIJING).date():
+    released) at the start of that day. Always in Beijing time, the calendar the policies mean."""
+    recorded = recorded.astimezone(BEIJING)
+    if effective_on is None or effective_on == recorded.date():
         return recorded
     return datetime.combine(effective_on, time(), BEIJING)
 

@@ -11,6 +11,7 @@ from services.application import history
 from services.application.domain import Case
 from services.funding import commands as paying
 from services.funding.domain import idempotency_key
+from services.application import commands as filing
 from services.review import commands as reviewing
 from tests.unit.test_case_flow import AWARD_FEN, Cluster, approved_unit, decided_case, filed_case  # noqa: F401
 from tests.unit.test_case_flow import cluster  # noqa: F401  (the fixture)
@@ -215,3 +216,70 @@ def test_a_return_names_the_officer_reason_items_and_deadline(cluster):
     assert (returned["actor"]["actor_id"], returned["reason"]) == ("officer-3", "材料不全")
     assert returned["dates"]["correction_deadline"] == deadline.isoformat()
     assert returned["source"]["type"] == "review.case_review.AuditReturned"
+
+
+# -- nothing edited: later entries say what they supersede --------------------------------------------------------
+def test_a_returned_payment_and_its_retry_name_the_entries_they_supersede(cluster):
+    case_id = decided_case(cluster)
+    cluster.settle()
+    key = idempotency_key(case_id, "award", "once")
+    paid_award(cluster, case_id)
+    cluster.application.clock.advance(days=5)
+    handled(cluster.funding, paying.ReportPayment(idempotency_key=key, attempt=1, outcome="returned",
+                                                  office_reference="BANK-2024-0009", reason="账户已注销"),
+            "fo-1", "funding_officer")
+    handled(cluster.funding, paying.RetryDisbursement(idempotency_key=key, reason="新账户"), "fo-1", "funding_officer")
+    cluster.settle()
+    found = entries(cluster, case_id)
+    paid, returned, retried = (one(found, s) for s in ("payment reported paid", "payment reported returned",
+                                                       "payment retried"))
+    assert paid["supersedes"] == []
+    assert returned["supersedes"] == [paid["sequence"]] and returned["office_reference"] == "BANK-2024-0009"
+    assert retried["supersedes"] == [returned["sequence"]] and retried["reason"] == "新账户"
+    # as the record stood before the return was reported, the payment stood
+    before = entries(cluster, case_id, known_at=datetime.fromisoformat(paid["recorded_on"]))
+    assert "payment reported paid" in [e["summary"] for e in before]
+    assert "payment reported returned" not in [e["summary"] for e in before]
+
+
+def test_a_resubmission_supersedes_the_submission_that_was_returned(cluster):
+    case_id = filed_case(cluster, approved_unit(cluster))
+    handled(cluster.review, reviewing.ReturnForCorrection(case_id=case_id, reason="材料不全",
+                                                          correction_deadline=START.date() + timedelta(days=10),
+                                                          items=[{"item": "work_contract", "reason": "合同已过期"}]),
+            "officer-3", "officer")
+    cluster.settle()
+    handled(cluster.application, filing.Submit(case_id=case_id), "contact-1", "unit_contact",
+            unit_id=str(cluster.application.case(case_id).unit_id))
+    first, second = [e for e in entries(cluster, case_id) if e["type"] == "Submitted"]
+    assert (first["supersedes"], second["supersedes"]) == ([], [first["sequence"]])
+
+
+# -- the effective-time rule (provenance.effective_at) ---------------------------------------------------------------
+def test_a_fact_dated_the_day_it_was_recorded_is_effective_when_recorded_another_day_at_its_midnight():
+    from datetime import timezone
+
+    from services.application.provenance import effective_at
+
+    recorded = datetime(2024, 10, 20, 1, 30, tzinfo=timezone.utc)          # 09:30 on 20 October in Beijing
+    assert effective_at(date(2024, 10, 20), recorded) == recorded
+    assert effective_at(date(2024, 10, 20), recorded).utcoffset() == timedelta(hours=8)
+    assert effective_at(None, recorded) == recorded
+    assert effective_at(date(2024, 10, 1), recorded) == midnight(date(2024, 10, 1))
+    late_utc_evening = datetime(2024, 10, 19, 17, 0, tzinfo=timezone.utc)   # already 20 October in Beijing
+    assert effective_at(date(2024, 10, 20), late_utc_evening) == late_utc_evening
+    assert effective_at(date(2024, 10, 19), late_utc_evening) == midnight(date(2024, 10, 19))
+
+
+def test_select_keeps_stream_order_and_applies_each_bound_alone():
+    def entry(sequence, effective_day, recorded_day):
+        return {"sequence": sequence, "effective_at": midnight(date(2025, 1, effective_day)).isoformat(),
+                "recorded_on": midnight(date(2025, 1, recorded_day)).isoformat()}
+
+    found = [entry(1, 1, 1), entry(2, 5, 20), entry(3, 10, 10)]
+    day = lambda d: midnight(date(2025, 1, d))   # noqa: E731
+    assert [e["sequence"] for e in history.select(found)] == [1, 2, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(10))] == [1, 2, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(9))] == [1, 2]
+    assert [e["sequence"] for e in history.select(found, known_at=day(19))] == [1, 3]
+    assert [e["sequence"] for e in history.select(found, as_of=day(9), known_at=day(19))] == [1]
