@@ -126,6 +126,7 @@ def _timeline_entry(entry: dict, by_id: dict) -> dict:
         "office_reference": _first(entry, "office_reference") or _first(data, "office_reference")
         or cause_payload.get("office_reference"),
         "obligation_id": _first(data, "obligation_id") or cause_payload.get("obligation_id"),
+        "supersedes": [n for n in entry.get("supersedes") or [] if isinstance(n, int)],
         "cause": None if not isinstance(source, dict) else {
             "service": source.get("service"), "event_id": str(source.get("event_id")),
             "position": source.get("position"), "type": source.get("type"),

@@ -112,11 +112,12 @@ def _timeline(entries: list[dict]) -> str:
         reason = t["reason"] or ""
         if t.get("office_reference"):
             reason = (reason + " · " if reason else "") + f"office ref {t['office_reference']}"
+        changes = "".join(f' <a href="#entry-{n}">changes #{n}</a>' for n in t.get("supersedes") or [])
         rows.append(
             f'<tr id="entry-{t["sequence"]}"{" class=date-start" if starts else ""}>'
             f'<td class="date">{escape(t["business_date"] or "") if starts else ""}</td>'
             f'<td class="num">{t["sequence"]}</td>'
-            f'<td>{escape(t["summary"] or "")}<span class="role">{escape(t["type"] or "")}</span></td>'
+            f'<td>{escape(t["summary"] or "")}{changes}<span class="role">{escape(t["type"] or "")}</span></td>'
             f"<td>{_actor(t)}</td><td>{escape(reason)}</td>"
             f'<td class="mono">{escape(t["rule"] or "")}</td><td class="mono">{escape(t["edition"] or "")}</td>'
             f'<td class="num amount">{escape(amount)}</td><td>{cause_cell}</td></tr>')

@@ -118,3 +118,11 @@ def test_totals_count_payments_returns_cancellations_and_recoveries():
 
 def test_yuan_is_exact():
     assert [yuan(0), yuan(5), yuan(123_456_789), yuan(-150)] == ["0.00", "0.05", "1,234,567.89", "-1.50"]
+
+
+def test_an_entry_that_changes_an_earlier_one_links_to_it(cluster):  # noqa: F811
+    case_file = case_file_of(cluster, decided_case(cluster))
+    assert all(t["supersedes"] == [] for t in case_file["timeline"])
+    case_file["timeline"][-1]["supersedes"] = [1]
+    page = html_page(case_file)
+    assert '<a href="#entry-1">changes #1</a>' in page and 'id="entry-1"' in page
