@@ -64,6 +64,7 @@ class Settings:
     access_log_flush_seconds: float = 1.0               # the access log's buffer is written this often (wall)
     access_log_batch_size: int = 500                    # ... or as soon as it holds this many rows
     access_log_retention_days: int = 1825               # rows older than this are deleted
+    policy_dirs: tuple[str, ...] = ()                   # released policy editions beyond shared/policy (docs/policy.md)
 
     @classmethod
     def of(cls, container) -> Settings:
@@ -103,6 +104,7 @@ class Settings:
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
             **_access_log(_section(config, "ACCESS_LOG")),
+            policy_dirs=tuple(d for d in str(_section(config, "POLICY").get("dirs") or "").split(":") if d),
         )
 
 
