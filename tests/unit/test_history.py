@@ -283,3 +283,11 @@ def test_select_keeps_stream_order_and_applies_each_bound_alone():
     assert [e["sequence"] for e in history.select(found, as_of=day(9))] == [1, 2]
     assert [e["sequence"] for e in history.select(found, known_at=day(19))] == [1, 3]
     assert [e["sequence"] for e in history.select(found, as_of=day(9), known_at=day(19))] == [1]
+
+
+def test_the_filing_names_the_registration_officer_who_approved_the_unit(cluster):
+    case_id = filed_case(cluster, approved_unit(cluster))
+    referenced = one(entries(cluster, case_id), "RegistrationReferenced")
+    assert referenced["actor"]["actor_id"] == "contact-1"                       # the unit contact filed
+    assert referenced["data"]["approved_by"]["actor_id"] == "officer-1"         # registration's officer approved
+    assert referenced["source"]["type"] == "registration.unit.Approved"
