@@ -83,6 +83,9 @@ def test_system_entries_say_which_rule_made_the_system_act(cluster):
     assert scheduled["source"]["causation_id"] == str(decision["source"]["event_id"])
     people = [e for e in found if e["actor"]["role"] != "system"]
     assert people and all(e["acted_under"] is None for e in people)
+    granted = one(found, "entitlements granted")                 # a grant names the rules of its entitlements
+    assert granted["acted_under"] == "A.award.cap" and "A.award.cap" in granted["data"]["facts"]["entitlement_rules"]
+    assert all(e["acted_under"] for e in found if e["actor"]["role"] == "system")
 
 
 # -- an early end recorded late --------------------------------------------------------------------------------
