@@ -14,6 +14,7 @@ from services.application.domain import Case, UnitStanding
 from services.application.filing import documents_by_code
 from services.application.placement import Placement
 from services.application.placements import PlacementCommands, PlacementsView
+from services.application import provenance
 from services.application.provenance import report
 
 CASES = "cases"
@@ -218,7 +219,7 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
 
     @staticmethod
     def _unit_approved(envelope, uow) -> None:
-        uow.find(envelope["stream_id"]).approved(source=source_ref(envelope))
+        uow.find(envelope["stream_id"]).approved(source=source_ref(envelope), actor=provenance.actor_of(envelope))
 
     @staticmethod
     def _unit_rejected(envelope, uow) -> None:

@@ -41,23 +41,25 @@ class UnitStanding(Stream):
         self.name, self.unit_type, self.technology_company = name, unit_type, technology_company
         self.status = "pending"
         self.approval: dict | None = None
+        self.approved_by: dict | None = None     # the registration officer, as registration's event names them
 
     @event("Approved")
-    def approved(self, source: dict):
-        self.status, self.approval = "approved", source
+    def approved(self, source: dict, actor: dict | None = None):
+        self.status, self.approval, self.approved_by = "approved", source, actor
 
     @event("Rejected")
     def rejected(self, source: dict):
-        self.status, self.approval = "rejected", None
+        self.status, self.approval, self.approved_by = "rejected", None, None
 
     @event("Returned")
     def returned(self, source: dict):
-        self.status, self.approval = "returned", None
+        self.status, self.approval, self.approved_by = "returned", None, None
 
     @event("DetailsUpdated")
     def details_updated(self, name: str, unit_type: str, source: dict, technology_company: bool = False):
         # new details need a new audit before the unit may file again
         self.name, self.unit_type, self.status, self.approval = name, unit_type, "pending", None
+        self.approved_by = None
         self.technology_company = technology_company
 
 
@@ -78,7 +80,7 @@ class Case(Stream):
         if programme == "A":
             require_filing_open(policy, today)
         case = cls(programme=programme, unit_id=unit.id, title=title, policy_edition=policy["edition"])
-        case._reference_registration(unit_id=unit.id, source=unit.approval)
+        case._reference_registration(unit_id=unit.id, source=unit.approval, approved_by=unit.approved_by)
         return case
 
     @event("Filed")
@@ -100,7 +102,7 @@ class Case(Stream):
         self.delivery_findings: list[dict] = []
 
     @event("RegistrationReferenced")
-    def _reference_registration(self, unit_id: UUID, source: dict):
+    def _reference_registration(self, unit_id: UUID, source: dict, approved_by: dict | None = None):
         self.milestones.append("registration")
 
     # -- what the unit declares and attaches --------------------------------------------

@@ -132,7 +132,8 @@ def _acted_under(name: str, actor: dict, facts: dict, rule: str | None) -> str |
     """For an entry the system made on its own (a timer, a derivation), the rule that made it act."""
     if actor.get("role") != "system":
         return None
-    return rule or SYSTEM_RULES.get(name) or _nested(facts, "computation", "rule")
+    return (rule or SYSTEM_RULES.get(name) or _nested(facts, "computation", "rule")
+            or ", ".join(facts.get("entitlement_rules") or ()) or None)
 
 
 def _is_date_field(key: str) -> bool:

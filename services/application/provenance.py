@@ -58,7 +58,11 @@ def actor_of(envelope: dict) -> dict:
 def facts_of(envelope: dict) -> dict:
     """The payload as JSON values (dates as ISO strings), without the bulky lists."""
     dumped = payload_schema(envelope["type"], envelope["schema_version"]).dump(envelope["payload"])
-    return {key: value for key, value in dumped.items() if key not in BULKY}
+    facts = {key: value for key, value in dumped.items() if key not in BULKY}
+    rules = sorted({e["computation"]["rule"] for e in dumped.get("entitlements") or () if e.get("computation")})
+    if rules:
+        facts["entitlement_rules"] = rules      # the rules a grant applied, from the table left out
+    return facts
 
 
 def effective_at(effective_on: date | None, recorded: datetime) -> datetime:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import (PROGRAMMES, Reported, SourceRef, StrictSchema, integer, iso_date, many, reason, text,
-                                   yuan_fen)
+from shared.contracts.base import (PROGRAMMES, ActorRef, Reported, SourceRef, StrictSchema, integer, iso_date, many,
+                                   reason, text, yuan_fen)
 from shared.contracts.funding_events import FUNDING_PAYLOADS, ChangjuFigures
 from shared.contracts.placement_events import PLACEMENT_PAYLOADS
 from shared.contracts.registration_events import REGISTRATION_PAYLOADS
@@ -21,6 +21,13 @@ from shared.errors import validation_error
 class CaseRegistrationReferenced(StrictSchema):
     unit_id = fields.UUID(required=True)
     source = fields.Nested(SourceRef, required=True)
+
+
+class CaseRegistrationReferencedV2(StrictSchema):
+    """v2: the registration officer who approved the unit (None for an approval learnt before v2)."""
+    unit_id = fields.UUID(required=True)
+    source = fields.Nested(SourceRef, required=True)
+    approved_by = fields.Nested(ActorRef, required=True, allow_none=True)
 
 
 class CaseFiled(StrictSchema):
@@ -201,6 +208,7 @@ class ProjectFiledWithOffice(StrictSchema):
 PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     **REGISTRATION_PAYLOADS,
     ("application.case.RegistrationReferenced", 1): CaseRegistrationReferenced,
+    ("application.case.RegistrationReferenced", 2): CaseRegistrationReferencedV2,
     ("application.case.Filed", 1): CaseFiled,
     ("application.case.Filed", 2): CaseFiledV2,
     **{(f"application.case.{name}", version): schema

@@ -83,6 +83,9 @@ def test_system_entries_say_which_rule_made_the_system_act(cluster):
     assert scheduled["source"]["causation_id"] == str(decision["source"]["event_id"])
     people = [e for e in found if e["actor"]["role"] != "system"]
     assert people and all(e["acted_under"] is None for e in people)
+    granted = one(found, "entitlements granted")                 # a grant names the rules of its entitlements
+    assert granted["acted_under"] == "A.award.cap" and "A.award.cap" in granted["data"]["facts"]["entitlement_rules"]
+    assert all(e["acted_under"] for e in found if e["actor"]["role"] == "system")
 
 
 # -- an early end recorded late --------------------------------------------------------------------------------
@@ -283,3 +286,11 @@ def test_select_keeps_stream_order_and_applies_each_bound_alone():
     assert [e["sequence"] for e in history.select(found, as_of=day(9))] == [1, 2]
     assert [e["sequence"] for e in history.select(found, known_at=day(19))] == [1, 3]
     assert [e["sequence"] for e in history.select(found, as_of=day(9), known_at=day(19))] == [1]
+
+
+def test_the_filing_names_the_registration_officer_who_approved_the_unit(cluster):
+    case_id = filed_case(cluster, approved_unit(cluster))
+    referenced = one(entries(cluster, case_id), "RegistrationReferenced")
+    assert referenced["actor"]["actor_id"] == "contact-1"                       # the unit contact filed
+    assert referenced["data"]["approved_by"]["actor_id"] == "officer-1"         # registration's officer approved
+    assert referenced["source"]["type"] == "registration.unit.Approved"
