@@ -58,6 +58,8 @@ def print_report(results, args, stores: dict, *, machine: str, load: tuple, prob
     print()
     print("goals (ratios to the echo in this run)")
     for target, what, limit, figure in GOALS:
+        if target not in by_name:   # not measured in this run (--targets)
+            continue
         r = by_name[target]
         if figure == "median":
             ratio = median(r.sequential) / echo_median
@@ -71,13 +73,18 @@ def print_report(results, args, stores: dict, *, machine: str, load: tuple, prob
     print()
     print("services' CPU (the four processes, user + system, over both phases and their drains)"
           + ("; events NOT signed or verified (--no-signing)" if getattr(args, "no_signing", False) else
-             "; events signed and verified"))
+             "; events signed and verified")
+          + ("; reads NOT in the access log (--no-access-log)" if getattr(args, "no_access_log", False) else
+             "; reads recorded in the access log"))
     for r in results:
         published = sum(r.events.values())
         per_event = f", {r.service_cpu / published * 1e6:8.0f} µs per event published ({published} events, " \
                     f"{published / r.calls:.2f} per call)" if published else ""
-        print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e3:6.2f} ms per call"
+        print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e6:7.0f} µs per call"
               + per_event)
+        if r.cpu_by_service:
+            print(f"  {'':28} by service, µs per call: " + ", ".join(
+                f"{name} {cpu / r.calls * 1e6:.0f}" for name, cpu in r.cpu_by_service.items()))
 
     print()
     print("durability in force (each service's health()['store'])")

@@ -1,7 +1,8 @@
 """RPC latency and throughput of our services against a bare nameko echo, in one run.
 
     python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50]
-                        [--log-level WARNING] [--keep] [--no-signing]
+                        [--log-level WARNING] [--keep] [--no-signing | --no-access-log]
+                        [--targets echo status file_case]
 
 What is measured, each sequentially (one caller, N calls: median and p95 latency) and with
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
@@ -22,7 +23,9 @@ The services' CPU time (user + system, from /proc) over each target's phases is 
 call, and for the write per integration event it caused (counted through `events_after`). With
 `--no-signing` the services run without signing or verifying events (bench/unsigned.py: a switch
 of the benchmark, not of the configuration); interleaved runs with and without give what
-signing and verifying cost, in CPU microseconds per event.
+signing and verifying cost, in CPU microseconds per event. With `--no-access-log` they run without
+recording reads of personal data (bench/unlogged.py, likewise a switch of the benchmark only);
+interleaved runs with and without give the access log's CPU cost per `status` call.
 
 Why the baseline runs in the same run: absolute milliseconds depend on the machine, its
 load and the broker of the moment; the ratio to an echo measured minutes apart on the same
@@ -81,6 +84,7 @@ class Result:
     wall: float = 0.0                                  # of the concurrent phase
     client_cpu: float = 0.0                            # this process's CPU seconds in the concurrent phase
     service_cpu: float = 0.0                           # the services' CPU seconds over both phases and drains
+    cpu_by_service: dict = field(default_factory=dict)  # the same, per service process
     calls: int = 0                                     # every call made in those phases (warm-up included)
     events: dict = field(default_factory=dict)         # integration events published by source in them
     drained: list = field(default_factory=list)        # seconds until all caught up after each phase
@@ -106,7 +110,7 @@ def measure(uri: str, target: Target, args, settle, check_alive, services=(), co
     result = Result(target.name)
     settle()
     events_before = count_events() if count_events else {}
-    cpu_before = sum(p.cpu_seconds() for p in services)
+    cpu_before = {p.name: p.cpu_seconds() for p in services}
 
     def timed(rpc, i: int, into: list) -> None:
         start = time.perf_counter()
@@ -152,7 +156,8 @@ def measure(uri: str, target: Target, args, settle, check_alive, services=(), co
         for proxy in proxies:
             proxy.stop()
     result.drained.append(settle())
-    result.service_cpu = sum(p.cpu_seconds() for p in services) - cpu_before
+    result.cpu_by_service = {p.name: p.cpu_seconds() - cpu_before[p.name] for p in services}
+    result.service_cpu = sum(result.cpu_by_service.values())
     result.calls = args.warmup + args.calls + args.concurrency + args.concurrent_calls
     if count_events:
         result.events = {source: n - events_before.get(source, 0) for source, n in count_events().items()}
@@ -220,11 +225,12 @@ def settle(uri: str, processes, timeout: float = 120.0) -> float:
 
 
 # -- setting up ----------------------------------------------------------------------
-def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str, signing: bool = True):
+def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str, signing: bool = True,
+              access_log: bool = True):
     env = harness.service_env(uri, data_dir, log_level=log_level, KEYS_DIR=keys_dir)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[ECHO] = "bench.echo_service"
-    launcher = "nameko" if signing else "bench.unsigned"
+    launcher = "nameko" if signing and access_log else "bench.unsigned" if not signing else "bench.unlogged"
     return [harness.NamekoProcess(name, module, env, log_dir=data_dir, launcher=launcher)
             for name, module in modules.items()]
 
@@ -291,8 +297,14 @@ def parse_args(argv=None):
                         help="calls per target spread over the concurrent callers (default 2000)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent callers (default 16)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured calls per target first (default 50)")
-    parser.add_argument("--no-signing", action="store_true",
-                        help="run the services without signing or verifying events (to measure what they cost)")
+    switches = parser.add_mutually_exclusive_group()
+    switches.add_argument("--no-signing", action="store_true",
+                          help="run the services without signing or verifying events (to measure what they cost)")
+    switches.add_argument("--no-access-log", action="store_true",
+                          help="run the services without recording reads in the access log (to measure its cost)")
+    parser.add_argument("--targets", nargs="+", choices=("echo", "status", "file_case"),
+                        default=["echo", "status", "file_case"],
+                        help="what to measure (default all; the echo always runs, as the baseline)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -307,7 +319,8 @@ def main(argv=None) -> int:
         with harness.throwaway_vhost(harness.Management(args.management_url)) as vhost:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
             keys_dir = harness.development_keys(os.path.join(workdir, "keys"))
-            processes = start_all(uri, workdir, keys_dir, args.log_level, signing=not args.no_signing)
+            processes = start_all(uri, workdir, keys_dir, args.log_level, signing=not args.no_signing,
+                                  access_log=not args.no_access_log)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)
@@ -319,7 +332,8 @@ def main(argv=None) -> int:
                 services = [p for p in processes if p.name != ECHO]
                 count = functools.partial(published_events, uri, auditor)
                 results = [measure(uri, target, args, quiet, alive, services, count)
-                           for target in targets(unit_id, contact, case_id)]
+                           for target in targets(unit_id, contact, case_id)
+                           if target.name == "echo" or target.name in args.targets]
         problems = harness.log_problems(processes)
         run.keep = run.keep or bool(problems)
         print_report(results, args, {n: h["store"] for n, h in healths.items() if n != ECHO},

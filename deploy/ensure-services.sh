@@ -43,4 +43,16 @@ if $for_tests; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
     wait_port 5432 PostgreSQL 60
   fi
+
+  # A headless browser for the case-file test (tests/integration/test_case_file_in_a_browser.py renders
+  # the auditor's page in it), and a small CJK font so its screenshot shows the Chinese text; tests
+  # only: the services never need them.
+  if ! command -v chromium >/dev/null; then
+    if can_install; then
+      echo "installing chromium from the distribution's packages (for the case-file browser test)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+    else
+      echo "chromium is not installed: the case-file browser test will be skipped (install chromium, needs root)" >&2
+    fi
+  fi
 fi

@@ -105,13 +105,17 @@ def print_history(services: Services, case_id: str) -> None:
         entries = rpc.application.history(case_id=case_id)["entries"]
         funding = rpc.funding.entitlements(case_id=case_id)
         payments = rpc.funding.disbursements(case_id=case_id)["items"]
-    print(f"\nThe case stream of {case_id}, as an auditor replays it (business time, Beijing):\n")
+    print(f"\nThe case stream of {case_id}, as an auditor replays it (business time, Beijing; docs/history.md):\n")
     for e in entries:
         who = f"{e['actor']['actor_id']} ({e['actor']['role']})"
         data = e["data"]
-        why = data.get("summary") or data.get("reason") or _detail(e)
+        why = e.get("summary") or e.get("reason") or _detail(e)
+        details = [e["reason"] if e.get("summary") and e.get("reason") else None, e.get("office_reference"),
+                   f"under {e['acted_under']}" if e.get("acted_under") else None]
+        why += "".join(f"; {d}" for d in details if d)
+        known = f" (known {e['recorded_on'][:10]})" if e["recorded_on"][:10] != e["effective_at"][:10] else ""
         cause = f"  ← {data['source']['type']} #{data['source']['sequence']}" if "source" in data else ""
-        print(f"  {e['sequence']:>3}  {e['occurred_at'][:19]}  {who:<34} {e['type']:<24} {why}{cause}")
+        print(f"  {e['sequence']:>3}  {e['effective_at'][:19]}  {who:<34} {e['type']:<24} {why}{known}{cause}")
     print("\nWhat the decision entitles the talent to (rule, edition, amount):\n")
     for item in funding.get("entitlements") or []:
         computation = item.get("computation") or {}

@@ -22,7 +22,7 @@ from shared.config import Settings
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
-from shared.platform.parking import ParkedProjection
+from shared.platform.projections import platform_projections
 
 
 def main(argv=None) -> int:
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     views = ViewStore(settings.view_store_env())
     lease = settings.lease()
     try:
-        runner = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()))
+        runner = ProjectionRunner(app, views, (*app.projections(), *platform_projections()))
         names = args.projections or list(runner.projections)
         unknown = set(names) - set(runner.projections)
         if unknown:

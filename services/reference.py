@@ -217,6 +217,9 @@ def compatibility() -> list[str]:
             "[compatibility.md](compatibility.md).", ""]
 
 
+ACCESS_LOGGED = "Each answer is recorded in the service's access log: who read whose data, and when (docs/audit.md)."
+
+
 def bounds() -> list[str]:
     return [f"""\
 ## Bounds on every value
@@ -387,7 +390,8 @@ def endpoint_section(endpoint: Endpoint) -> list[str]:
            f"**Reply** `{endpoint.reply.__name__}`:" + _doc_line(endpoint.reply), "", *reply_table(endpoint.reply()),
            "", "Example reply (every field present):", "", "```json",
            json.dumps(example_of(endpoint.reply()), ensure_ascii=False, sort_keys=False), "```",
-           "", "**Errors**: " + ", ".join(f"`{c}`" for c in codes_of(endpoint)) + "."]
+           "", *([ACCESS_LOGGED, ""] if endpoint.reads else []),
+           "**Errors**: " + ", ".join(f"`{c}`" for c in codes_of(endpoint)) + "."]
     rules = endpoint.rules
     if rules:
         out[-1] += " Rules: " + ", ".join(f"`{r}`" for r in rules) + "."

@@ -26,6 +26,7 @@ class Endpoint:
     roles: frozenset | None        # None: anyone, no token (health)
     write: bool
     doc: str
+    reads: bool = False         # its answers are recorded in the access log
 
     @property
     def schema(self) -> Schema:
@@ -57,5 +58,6 @@ def endpoints() -> tuple[Endpoint, ...]:
             contract = getattr(getattr(cls, method), "contract", None)
             if contract is not None:
                 found.append(Endpoint(service, method, contract.schema, REPLIES.get(f"{service}.{method}"),
-                                      contract.roles, contract.write, inspect.getdoc(getattr(cls, method)) or ""))
+                                      contract.roles, contract.write, inspect.getdoc(getattr(cls, method)) or "",
+                                      getattr(contract, "reads", None) is not None))
     return tuple(found)

@@ -66,6 +66,9 @@ PLATFORM_ROWS = {
     "events_after": {"auditor": ANY, "operator": ANY},
     "parked_events": {"operator": ANY},
     "replay_parked": {"operator": ANY},
+    "case_events": {"auditor": ANY},
+    "stream_events": {"auditor": ANY},
+    "access_log": {"auditor": ANY},
 }
 
 

@@ -61,6 +61,9 @@ class Settings:
     inbox_max_attempts: int = 5
     timer_seconds: dict = field(default_factory=dict)   # section ("APPLICATION", "FUNDING") -> wall seconds
     rent_frequency_months: int | None = None            # funding: an office setting; None = the edition's
+    access_log_flush_seconds: float = 1.0               # the access log's buffer is written this often (wall)
+    access_log_batch_size: int = 500                    # ... or as soon as it holds this many rows
+    access_log_retention_days: int = 1825               # rows older than this are deleted
     policy_dirs: tuple[str, ...] = ()                   # released policy editions beyond shared/policy (docs/policy.md)
 
     @classmethod
@@ -100,8 +103,19 @@ class Settings:
                            for name in ("APPLICATION", "FUNDING") if _section(config, name).get("timer_seconds")
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
+            **_access_log(_section(config, "ACCESS_LOG")),
             policy_dirs=tuple(d for d in str(_section(config, "POLICY").get("dirs") or "").split(":") if d),
         )
+
+
+def _access_log(section: dict) -> dict:
+    values = {"access_log_flush_seconds": _number(section, "flush_seconds", 1.0, float, "ACCESS_LOG"),
+              "access_log_batch_size": _number(section, "batch_size", 500, int, "ACCESS_LOG"),
+              "access_log_retention_days": _number(section, "retention_days", 1825, int, "ACCESS_LOG")}
+    if not (0 < values["access_log_flush_seconds"] <= 60 and values["access_log_batch_size"] >= 1
+            and values["access_log_retention_days"] >= 1):
+        raise ConfigError("ACCESS_LOG: flush_seconds must lie in (0, 60], batch_size and retention_days be at least 1")
+    return values
 
 
 def _amqp_ssl(value) -> dict | None:

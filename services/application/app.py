@@ -2,8 +2,6 @@
 report about them, and the read models behind status queries."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from shared import policy
 from shared.errors import not_found
 from shared.eventstore.application import ServiceApplication, check_version, handles
@@ -11,11 +9,13 @@ from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
 
 from shared import materials
-from services.application import access, commands
+from services.application import access, commands, history
 from services.application.domain import Case, UnitStanding
 from services.application.filing import documents_by_code
 from services.application.placement import Placement
 from services.application.placements import PlacementCommands, PlacementsView
+from services.application import provenance
+from services.application.provenance import report
 
 CASES = "cases"
 
@@ -179,24 +179,15 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
             raise not_found("case", case_id)
         return case
 
-    def history(self, case_id, as_of=None) -> list[dict]:
+    def history(self, case_id, as_of=None, known_at=None) -> list[dict]:
         """The case stream as an auditor reads it (a programme A case or a programme B placement):
-        every entry, in order, with who, when and why."""
+        every entry in stream order, with who acted, why, under which rule, when it took effect and
+        when the record learnt it; `as_of`/`known_at` bound the two business-time axes
+        (history.py, docs/history.md)."""
         if not isinstance(self.get_or_none(case_id), Case | Placement):
             raise not_found("case", case_id)
-        entries = []
-        for event in self.events.get(case_id):
-            occurred = event.meta["occurred_at"]
-            if as_of is not None and datetime.fromisoformat(occurred) > as_of:
-                break   # as_of is business time: "the case as it stood on that date"
-            payload = {k: v for k, v in event.__dict__.items()
-                       if k not in ("meta", "signature", "originator_id", "originator_version", "timestamp",
-                                    "originator_topic")}
-            entries.append({"sequence": event.originator_version, "type": type(event).__name__,
-                             "occurred_at": occurred, "recorded_at": event.timestamp.isoformat(),
-                             "actor": event.meta["actor"], "correlation_id": event.meta["correlation_id"],
-                             "causation_id": event.meta["causation_id"], "data": payload})
-        return entries
+        entries = history.link_supersessions([history.entry_of(event) for event in self.events.get(case_id)])
+        return history.select(entries, as_of, known_at)
 
     # -- what other services tell us --------------------------------------------------
     def inbound_handlers(self):
@@ -226,7 +217,7 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
 
     @staticmethod
     def _unit_approved(envelope, uow) -> None:
-        uow.find(envelope["stream_id"]).approved(source=source_ref(envelope))
+        uow.find(envelope["stream_id"]).approved(source=source_ref(envelope), actor=provenance.actor_of(envelope))
 
     @staticmethod
     def _unit_rejected(envelope, uow) -> None:
@@ -246,13 +237,12 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
     def _audit_returned(envelope, uow) -> None:
         case, payload = uow.get(Case, envelope["case_id"], "case"), envelope["payload"]
         case.record_return(reason=payload["reason"], items=payload["items"],
-                           correction_deadline=payload["correction_deadline"],
-                           source=source_ref(envelope))
+                           correction_deadline=payload["correction_deadline"], **report(envelope))
 
     @staticmethod
     def _milestone(record, summary: str):
         def handle(envelope, uow) -> None:
-            record(uow.get(Case, envelope["case_id"], "case"), summary=summary, source=source_ref(envelope))
+            record(uow.get(Case, envelope["case_id"], "case"), summary=summary, **report(envelope))
         return handle
 
 

@@ -17,7 +17,7 @@ nothing here asks a clock.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -41,23 +41,25 @@ class UnitStanding(Stream):
         self.name, self.unit_type, self.technology_company = name, unit_type, technology_company
         self.status = "pending"
         self.approval: dict | None = None
+        self.approved_by: dict | None = None     # the registration officer, as registration's event names them
 
     @event("Approved")
-    def approved(self, source: dict):
-        self.status, self.approval = "approved", source
+    def approved(self, source: dict, actor: dict | None = None):
+        self.status, self.approval, self.approved_by = "approved", source, actor
 
     @event("Rejected")
     def rejected(self, source: dict):
-        self.status, self.approval = "rejected", None
+        self.status, self.approval, self.approved_by = "rejected", None, None
 
     @event("Returned")
     def returned(self, source: dict):
-        self.status, self.approval = "returned", None
+        self.status, self.approval, self.approved_by = "returned", None, None
 
     @event("DetailsUpdated")
     def details_updated(self, name: str, unit_type: str, source: dict, technology_company: bool = False):
         # new details need a new audit before the unit may file again
         self.name, self.unit_type, self.status, self.approval = name, unit_type, "pending", None
+        self.approved_by = None
         self.technology_company = technology_company
 
 
@@ -78,7 +80,7 @@ class Case(Stream):
         if programme == "A":
             require_filing_open(policy, today)
         case = cls(programme=programme, unit_id=unit.id, title=title, policy_edition=policy["edition"])
-        case._reference_registration(unit_id=unit.id, source=unit.approval)
+        case._reference_registration(unit_id=unit.id, source=unit.approval, approved_by=unit.approved_by)
         return case
 
     @event("Filed")
@@ -100,7 +102,7 @@ class Case(Stream):
         self.delivery_findings: list[dict] = []
 
     @event("RegistrationReferenced")
-    def _reference_registration(self, unit_id: UUID, source: dict):
+    def _reference_registration(self, unit_id: UUID, source: dict, approved_by: dict | None = None):
         self.milestones.append("registration")
 
     # -- what the unit declares and attaches --------------------------------------------
@@ -181,23 +183,29 @@ class Case(Stream):
         self.milestones.append("submission")
 
     # -- the audit (decided in the review service) -------------------------------------
-    def record_audit(self, summary: str, source: dict) -> None:
+    # Each entry another service's event causes records that event's `report` (provenance.py):
+    # `source`, and who acted there, when it took effect and its facts. Entries recorded before
+    # they did carry `source` alone: their `actor`, `effective_at` and `facts` read as None.
+    def record_audit(self, summary: str, source: dict, **report) -> None:
         if self.status != "submitted":
             raise NotYet("an audit is recorded for a submitted case")
-        self._audit_recorded(summary=summary, source=source)
+        self._audit_recorded(summary=summary, source=source, **report)
 
-    def record_return(self, reason: str, items: list, correction_deadline: date, source: dict) -> None:
+    def record_return(self, reason: str, items: list, correction_deadline: date, source: dict, **report) -> None:
         if self.status != "submitted":
             raise NotYet("a return is recorded for a submitted case")
-        self._returned(reason=reason, items=items, correction_deadline=correction_deadline, source=source)
+        self._returned(reason=reason, items=items, correction_deadline=correction_deadline, source=source,
+                      **report)
 
     @event("AuditRecorded")
-    def _audit_recorded(self, summary: str, source: dict):
+    def _audit_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                        effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "audit_approved"
         self.milestones.append("audit")
 
     @event("ReturnedForCorrection")
-    def _returned(self, reason: str, items: list, correction_deadline: date, source: dict):
+    def _returned(self, reason: str, items: list, correction_deadline: date, source: dict, actor: dict | None = None,
+                  effective_at: datetime | None = None, facts: dict | None = None):
         self.status, self.returned_items, self.correction_deadline = "returned", items, correction_deadline
         self.milestones.append("returned")
 
@@ -219,46 +227,50 @@ class Case(Stream):
         self.milestones.append("paper")
 
     # -- what review and funding report -------------------------------------------------
-    def record_decision(self, summary: str, source: dict) -> None:
+    def record_decision(self, summary: str, source: dict, **report) -> None:
         # review decides only once the paper copies are in order; here, only the order matters
         if self.status not in (*AWAITING_PAPER, "paper_delivered"):
             raise NotYet("a decision is recorded after the audit approval")
-        self._decision_recorded(summary=summary, source=source)
+        self._decision_recorded(summary=summary, source=source, **report)
 
-    def record_not_selected(self, summary: str, source: dict) -> None:
+    def record_not_selected(self, summary: str, source: dict, **report) -> None:
         if self.status not in (*AWAITING_PAPER, "paper_delivered"):
             raise NotYet("a decision is recorded after the audit approval")
-        self._not_selected(summary=summary, source=source)
+        self._not_selected(summary=summary, source=source, **report)
 
     @event("NotSelectedRecorded")
-    def _not_selected(self, summary: str, source: dict):
+    def _not_selected(self, summary: str, source: dict, actor: dict | None = None,
+                      effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "not_selected"
         self.milestones.append("decision")
 
-    def record_disbursement(self, summary: str, source: dict) -> None:
+    def record_disbursement(self, summary: str, source: dict, **report) -> None:
         if self.status not in DECIDED:
             raise NotYet("a disbursement is recorded after the award decision")
-        self._disbursement_recorded(summary=summary, source=source)
+        self._disbursement_recorded(summary=summary, source=source, **report)
 
-    def record_funding(self, summary: str, source: dict) -> None:
+    def record_funding(self, summary: str, source: dict, **report) -> None:
         """Support and payment news from funding (entitlements, reports, deadlines, recovery), which
         all follow the decision; funding's events may overtake review's on the way here."""
         if self.status not in DECIDED:
             raise NotYet("support and payments are recorded after the award decision")
-        self._funding_recorded(summary=summary, source=source)
+        self._funding_recorded(summary=summary, source=source, **report)
 
     @event("DecisionRecorded")
-    def _decision_recorded(self, summary: str, source: dict):
+    def _decision_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                           effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "award_decided"
         self.milestones.append("decision")
 
     @event("DisbursementRecorded")
-    def _disbursement_recorded(self, summary: str, source: dict):
+    def _disbursement_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                               effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "disbursement_scheduled"
         self.milestones.append("disbursement")
 
     @event("FundingRecorded")
-    def _funding_recorded(self, summary: str, source: dict):
+    def _funding_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                          effective_at: datetime | None = None, facts: dict | None = None):
         self.milestones.append("funding")
 
 

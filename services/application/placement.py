@@ -15,7 +15,7 @@ Seed 003 三(二)(三)(四), 四(二)5, 六(一)2. The invariants (四(二)5):
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -167,20 +167,23 @@ class Placement(Stream):
         self.ends_on: date | None = None
 
     # -- what review reports --------------------------------------------------------------------
-    def record_review(self, approved: bool, summary: str, source: dict, term: ExpertTerm) -> None:
-        self._review_recorded(approved=approved, summary=summary, source=source)
+    # `report`: the reviewed or funding event's source, actor, effective time and facts (provenance.py)
+    def record_review(self, approved: bool, summary: str, source: dict, term: ExpertTerm, **report) -> None:
+        self._review_recorded(approved=approved, summary=summary, source=source, **report)
         if not approved:
             term.release(self.id, "project rejected")
 
     @event("ReviewRecorded")
-    def _review_recorded(self, approved: bool, summary: str, source: dict):
+    def _review_recorded(self, approved: bool, summary: str, source: dict, actor: dict | None = None,
+                         effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "approved" if approved else "rejected"
 
-    def record_office_filing(self, summary: str, source: dict) -> None:
-        self._office_filing_recorded(summary=summary, source=source)
+    def record_office_filing(self, summary: str, source: dict, **report) -> None:
+        self._office_filing_recorded(summary=summary, source=source, **report)
 
     @event("OfficeFilingRecorded")
-    def _office_filing_recorded(self, summary: str, source: dict):
+    def _office_filing_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                                effective_at: datetime | None = None, facts: dict | None = None):
         self.status = "filed_with_office"
 
     # -- agreement, appointment and term ---------------------------------------------------------
@@ -255,12 +258,13 @@ class Placement(Stream):
     def _evaluated(self, opinion: str, rating: str):
         self.status = "evaluated"
 
-    def record_funding(self, summary: str, source: dict) -> None:
+    def record_funding(self, summary: str, source: dict, **report) -> None:
         """Subsidies, prizes and payments as funding reports them."""
-        self._funding_recorded(summary=summary, source=source)
+        self._funding_recorded(summary=summary, source=source, **report)
 
     @event("FundingRecorded")
-    def _funding_recorded(self, summary: str, source: dict):
+    def _funding_recorded(self, summary: str, source: dict, actor: dict | None = None,
+                          effective_at: datetime | None = None, facts: dict | None = None):
         pass
 
     def _require(self, status: str, rule: str, message: str) -> None:

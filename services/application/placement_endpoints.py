@@ -2,6 +2,7 @@
 into ApplicationService. Thin: each translates a call into a command or a query."""
 from shared.contracts import application as contracts
 from shared.errors import not_found
+from shared.platform.access_log import reads_field, reads_items, reads_record
 from shared.platform.endpoints import command, query
 from shared.platform.timers import timer_from_config
 from shared.logs import get_logger
@@ -64,19 +65,19 @@ class PlacementEndpoints:
         Refuses: `B.evaluation.after_term`."""
         return call.handle(commands.RecordEvaluation)
 
-    @query(contracts.CaseQuery, roles=TABLE.roles("placement"))
+    @query(contracts.CaseQuery, roles=TABLE.roles("placement"), reads=reads_field("case_id"))
     def placement(self, call):
         """A placement's status document: parties, project, term."""
         return self._placement_doc(call, "placement")
 
-    @query(contracts.PlacementsByStatus, roles=TABLE.roles("placements_by_status"))
+    @query(contracts.PlacementsByStatus, roles=TABLE.roles("placements_by_status"), reads=reads_items("case_id"))
     def placements_by_status(self, call):
         """Officers list placements in a status, paged, oldest filing first."""
         d = call.data
         return self.store.views.page(PLACEMENTS, {"status": d["status"]}, order_by="filed_at", limit=d["limit"],
                                      offset=d["offset"])
 
-    @query(contracts.CooperationQuery, roles=TABLE.roles("cooperation"))
+    @query(contracts.CooperationQuery, roles=TABLE.roles("cooperation"), reads=reads_record("cooperation_id"))
     def cooperation(self, call):
         """A cooperation intent: the company, the expert, the need and who confirmed."""
         cooperation = self.store.app.cooperation(call.data["cooperation_id"])

@@ -12,6 +12,7 @@ from shared.identity import system_actor
 from shared.messaging.inbox import source_ref
 
 from services.application import access, commands
+from services.application.provenance import report
 from services.application.domain import UnitStanding
 from services.application.placement import Cooperation, ExpertStanding, ExpertTerm, Placement, expert_term_id
 
@@ -202,19 +203,19 @@ class PlacementCommands:
         def handle(envelope, uow) -> None:
             placement = uow.get(Placement, envelope["case_id"], "placement")
             term = uow.find(expert_term_id(placement.expert_id))
-            placement.record_review(approved, summary, source_ref(envelope), term)
+            placement.record_review(approved, summary, term=term, **report(envelope))
         return handle
 
     @staticmethod
     def _funding_news(summary: str):
         def handle(envelope, uow) -> None:
-            uow.get(Placement, envelope["case_id"], "placement").record_funding(summary, source_ref(envelope))
+            uow.get(Placement, envelope["case_id"], "placement").record_funding(summary, **report(envelope))
         return handle
 
     @staticmethod
     def _filed_with_office(envelope, uow) -> None:
         placement = uow.get(Placement, envelope["case_id"], "placement")
-        placement.record_office_filing("filed with the talent-work office (备案)", source_ref(envelope))
+        placement.record_office_filing("filed with the talent-work office (备案)", **report(envelope))
 
 
 def _placement_result(placement: Placement) -> dict:

@@ -2,6 +2,7 @@
 from shared.contracts import application as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field, reads_items
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
@@ -57,38 +58,44 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
         what is wrong and may be recorded again once corrected. Refuses: `A.paper.after_audit`."""
         return call.handle(commands.RecordPaperDelivery)
 
-    @query(contracts.CaseQuery, roles=TABLE.roles("status"))
+    @query(contracts.CaseQuery, roles=TABLE.roles("status"), reads=reads_field("case_id"))
     def status(self, call):
         """The case's status document from the projection."""
         return self._case_doc(call, "status")
 
-    @query(contracts.CaseQuery, roles=TABLE.roles("checklist"))
+    @query(contracts.CaseQuery, roles=TABLE.roles("checklist"), reads=reads_field("case_id"))
     def checklist(self, call):
         """The materials checklist: each item, mandatory or not for the unit type, present or missing,
         and the reason an item was returned."""
         self._case_doc(call, "checklist")  # existence and access
         return self.store.app.checklist(call.data["case_id"])
 
-    @query(contracts.History, roles=TABLE.roles("history"))
+    @query(contracts.History, roles=TABLE.roles("history"), reads=reads_field("case_id"))
     def history(self, call):
         """The case stream (a programme A case or a programme B placement) as an auditor reads it: every
-        entry, who, when (business and record time), why and what caused it; `as_of` gives the case as
-        it stood at that moment."""
+        entry in stream order with who acted (the person and role in the service where it happened;
+        `system:<service>` only where the system acted, with `acted_under` naming the rule), the
+        reason, rule, clause, policy edition, amount, the office's reference, its dates, and the source
+        event (service, event id, position) it reflects. Two business-time axes: `effective_at` (when
+        the fact took effect) and `recorded_on` (when the record learnt it). `as_of` keeps the entries
+        effective by that moment, `known_at` those recorded by it (both inclusive): "what had happened
+        by X as far as the record knew on Y" (docs/history.md)."""
         if self.store.views.get(CASES, str(call.data["case_id"])) is not None:
             self._case_doc(call, "history")  # existence and access
         else:
             self._placement_doc(call, "history")
         return {"case_id": str(call.data["case_id"]),
-                "entries": self.store.app.history(call.data["case_id"], call.data["as_of"])}
+                "entries": self.store.app.history(call.data["case_id"], call.data["as_of"],
+                                                      call.data["known_at"])}
 
-    @query(contracts.CasesByStatus, roles=TABLE.roles("cases_by_status"))
+    @query(contracts.CasesByStatus, roles=TABLE.roles("cases_by_status"), reads=reads_items("case_id"))
     def cases_by_status(self, call):
         """Officers list cases in a status, paged, oldest filing first."""
         d = call.data
         return self.store.views.page(CASES, {"status": d["status"]}, order_by="filed_at", limit=d["limit"],
                                      offset=d["offset"])
 
-    @query(contracts.UnitCases, roles=TABLE.roles("unit_cases"))
+    @query(contracts.UnitCases, roles=TABLE.roles("unit_cases"), reads=reads_items("case_id"))
     def unit_cases(self, call):
         """A unit's cases with their status (a unit contact: their own unit only), paged."""
         d = call.data

@@ -4,6 +4,7 @@ from shared import logs
 from shared.contracts import funding as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field, reads_items
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 from shared.platform.timers import timer_from_config
@@ -105,7 +106,7 @@ class FundingService(base.PlatformService, base.InboxService):
         return call.handle(commands.GrantBreakthroughSubsidy)
 
     # -- queries -----------------------------------------------------------------------------
-    @query(contracts.FundingQuery, roles=TABLE.roles("entitlements"))
+    @query(contracts.FundingQuery, roles=TABLE.roles("entitlements"), reads=reads_field("case_id"))
     def entitlements(self, call):
         """Programme A: the case's decision, entitlements (each with its computation), deadlines, housing,
         service money used, early end and recoveries. Programme B: the placement's appointment, term,
@@ -113,7 +114,7 @@ class FundingService(base.PlatformService, base.InboxService):
         doc = self._case_doc(call, "entitlements")
         return {key: doc.get(key) for key in (B_KEYS if doc.get("programme") == "B" else A_KEYS)}
 
-    @query(contracts.FundingQuery, roles=TABLE.roles("disbursements"))
+    @query(contracts.FundingQuery, roles=TABLE.roles("disbursements"), reads=reads_field("case_id"))
     def disbursements(self, call):
         """The case's disbursements with status (scheduled, retried, paid, failed, returned, cancelled),
         every attempt and any recovery, by due date."""
@@ -123,7 +124,7 @@ class FundingService(base.PlatformService, base.InboxService):
                                              order_by="due_on", limit=200)
         return {"case_id": str(call.data["case_id"]), "items": items, "total": total}
 
-    @query(contracts.DisbursementsByStatus, roles=TABLE.roles("disbursements_by_status"))
+    @query(contracts.DisbursementsByStatus, roles=TABLE.roles("disbursements_by_status"), reads=reads_items("case_id"))
     def disbursements_by_status(self, call):
         """For the funding office: a page of disbursements in one status, by due date; `unpaid` means
         scheduled or retried, i.e. due and not yet paid."""

@@ -2,6 +2,7 @@
 from shared.contracts import registration as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field, reads_items
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
@@ -36,7 +37,7 @@ class RegistrationService(base.PlatformService):
         (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
         return call.handle(commands.UpdateUnitDetails)
 
-    @query(contracts.GetUnit, roles=TABLE.roles("get_unit"))
+    @query(contracts.GetUnit, roles=TABLE.roles("get_unit"), reads=reads_field("unit_id"))
     def get_unit(self, call):
         """The unit's registration and audit status (a unit contact: their own unit only)."""
         TABLE.check("get_unit", call.identity, unit_facts(call.data["unit_id"]))
@@ -81,7 +82,7 @@ class RegistrationService(base.PlatformService):
         reason. Final. Refuses: `B.expert.withdrawn` (already withdrawn)."""
         return call.handle(commands.WithdrawExpert)
 
-    @query(contracts.Experts, roles=TABLE.roles("experts"))
+    @query(contracts.Experts, roles=TABLE.roles("experts"), reads=reads_items("expert_id"))
     def experts(self, call):
         """The published pool, paged, earliest publication first; filter by field of work, expertise
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
@@ -90,7 +91,7 @@ class RegistrationService(base.PlatformService):
         return pool_page(self.store.views, field=d["field"], keyword=d["keyword"], institution=d["institution"],
                          institution_kind=d["institution_kind"], limit=d["limit"], offset=d["offset"])
 
-    @query(contracts.GetExpert, roles=TABLE.roles("get_expert"))
+    @query(contracts.GetExpert, roles=TABLE.roles("get_expert"), reads=reads_field("expert_id"))
     def get_expert(self, call):
         """One expert. Officers and auditors see any candidate with its waiver and history, and the
         personal data (ID number, contact); a unit contact sees published experts and the candidates
@@ -105,7 +106,7 @@ class RegistrationService(base.PlatformService):
             return {**doc, "id_number": expert.id_number, "contact": expert.contact}
         return {k: v for k, v in doc.items() if k not in OFFICE_ONLY}
 
-    @query(contracts.ExpertRecommendations, roles=TABLE.roles("expert_recommendations"))
+    @query(contracts.ExpertRecommendations, roles=TABLE.roles("expert_recommendations"), reads=reads_items("expert_id"))
     def expert_recommendations(self, call):
         """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
         oldest recommendation first."""

@@ -1,6 +1,7 @@
 """The review service's programme B entrypoints (project review and 备案), mixed into ReviewService."""
 from shared.contracts import review as contracts
 from shared.errors import not_found
+from shared.platform.access_log import reads_field
 from shared.platform.endpoints import command, query
 
 from services.review import commands
@@ -35,7 +36,7 @@ class ProjectReviewEndpoints:
         Refuses: `B.project.filing_after_approval`."""
         return call.handle(commands.FileWithOffice)
 
-    @query(contracts.ReviewQuery, roles=TABLE.roles("project_review"))
+    @query(contracts.ReviewQuery, roles=TABLE.roles("project_review"), reads=reads_field("case_id"))
     def project_review(self, call):
         """A programme B project's review: status, scores, conflicts, decision, filing."""
         doc = self.store.views.get(PROJECT_REVIEWS, str(call.data["case_id"]))

@@ -2,6 +2,7 @@
 from shared.contracts import review as contracts
 from shared.errors import not_found
 from shared.platform import base  # not `import PlatformService`: `nameko run` would take it for a service
+from shared.platform.access_log import reads_field
 from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
@@ -56,7 +57,7 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
         `separation_of_duties.review_decide`, `review.decision.programme`, `policy.edition.not_in_force`."""
         return call.handle(commands.Decline)
 
-    @query(contracts.ReviewQuery, roles=TABLE.roles("review"))
+    @query(contracts.ReviewQuery, roles=TABLE.roles("review"), reads=reads_field("case_id"))
     def review(self, call):
         """The case's review: status, auditor, reviewers' scores, conflicts, award."""
         doc = self.store.views.get(REVIEWS, str(call.data["case_id"]))

@@ -124,7 +124,8 @@ class CaseQuery(ReadSchema):
 
 
 class History(CaseQuery):
-    as_of = iso_datetime(load_default=None)   # the case as it stood at this moment
+    as_of = iso_datetime(load_default=None)      # what had taken effect by this business moment
+    known_at = iso_datetime(load_default=None)   # as far as the record knew at this business moment
 
 
 class CasesByStatus(PageSchema):

@@ -174,6 +174,33 @@ class After(StrictSchema):
     version = integer(min=1, required=True)
 
 
+class SourceRefV2(SourceRef):
+    """v2 adds the source's record time (`recorded_at`, its store's wall clock; `occurred_at` is its
+    business time), the payload's schema version, and its own cause and conversation, so an entry
+    can be followed back through the services to the command that began it."""
+    recorded_at = iso_datetime(required=True)
+    schema_version = integer(min=1, required=True)
+    causation_id = text(SHORT, required=True, allow_none=True)
+    correlation_id = text(required=True)
+
+
+class ActorRef(StrictSchema):
+    """Who acted, as the source event recorded them (a person's id and role, or `system:<service>`)."""
+    actor_id = text(required=True)
+    role = text(required=True)
+    unit_id = text(64, required=True, allow_none=True)
+
+
+class Reported(StrictSchema):
+    """What an entry that reflects another service's event carries about it (provenance.py): the
+    source, who acted there, when it took effect in business time, and the facts of its payload
+    (reason, rule, policy edition, amounts, office reference, dates) as JSON values."""
+    source = fields.Nested(SourceRefV2, required=True)
+    actor = fields.Nested(ActorRef, required=True)
+    effective_at = iso_datetime(required=True)
+    facts = fields.Dict(required=True)
+
+
 class WriteSchema(StrictSchema):
     """Every write carries a client command id; an edit may carry the version it expects; a write that
     depends on another service's events may name them (`after`) and waits a bounded time for them."""

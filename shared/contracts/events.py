@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from marshmallow import fields, pre_dump, validate
 
-from shared.contracts.base import (PROGRAMMES, SourceRef, StrictSchema, integer, iso_date, many, reason, text,
-                                   yuan_fen)
+from shared.contracts.base import (PROGRAMMES, ActorRef, Reported, SourceRef, StrictSchema, integer, iso_date, many,
+                                   reason, text, yuan_fen)
 from shared.contracts.funding_events import FUNDING_PAYLOADS, ChangjuFigures
 from shared.contracts.placement_events import PLACEMENT_PAYLOADS
 from shared.contracts.registration_events import REGISTRATION_PAYLOADS
@@ -21,6 +21,13 @@ from shared.errors import validation_error
 class CaseRegistrationReferenced(StrictSchema):
     unit_id = fields.UUID(required=True)
     source = fields.Nested(SourceRef, required=True)
+
+
+class CaseRegistrationReferencedV2(StrictSchema):
+    """v2: the registration officer who approved the unit (None for an approval learnt before v2)."""
+    unit_id = fields.UUID(required=True)
+    source = fields.Nested(SourceRef, required=True)
+    approved_by = fields.Nested(ActorRef, required=True, allow_none=True)
 
 
 class CaseFiled(StrictSchema):
@@ -83,6 +90,13 @@ class CaseReturnedForCorrection(StrictSchema):
     source = fields.Nested(SourceRef, required=True)
 
 
+class CaseReturnedForCorrectionV2(Reported):
+    """v2: the returning officer, the business time and the facts of review's AuditReturned."""
+    reason = reason(required=True)
+    items = many(fields.Nested(ReturnedItem), required=True)
+    correction_deadline = iso_date(required=True)
+
+
 class CasePaperDeliveryRecorded(StrictSchema):
     delivery = fields.Dict(required=True)
     received_on = iso_date(required=True)
@@ -113,6 +127,12 @@ PAPER_PERSONAL = ("spine_text",)   # "单位名称+人才姓名": the talent's n
 class CaseMilestoneRecorded(StrictSchema):
     summary = text(required=True)
     source = fields.Nested(SourceRef, required=True)
+
+
+class CaseMilestoneRecordedV2(Reported):
+    """v2: who acted in the source service (person and role), when it took effect in business
+    time, and its facts (reason, rule, policy edition, amounts, office reference, dates)."""
+    summary = text(required=True)
 
 
 # -- review ------------------------------------------------------------------------------
@@ -208,18 +228,19 @@ class ProjectFiledWithOffice(StrictSchema):
 PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     **REGISTRATION_PAYLOADS,
     ("application.case.RegistrationReferenced", 1): CaseRegistrationReferenced,
+    ("application.case.RegistrationReferenced", 2): CaseRegistrationReferencedV2,
     ("application.case.Filed", 1): CaseFiled,
     ("application.case.Filed", 2): CaseFiledV2,
-    ("application.case.AuditRecorded", 1): CaseMilestoneRecorded,
-    ("application.case.DecisionRecorded", 1): CaseMilestoneRecorded,
-    ("application.case.NotSelectedRecorded", 1): CaseMilestoneRecorded,
-    ("application.case.DisbursementRecorded", 1): CaseMilestoneRecorded,
-    ("application.case.FundingRecorded", 1): CaseMilestoneRecorded,
+    **{(f"application.case.{name}", version): schema
+       for name in ("AuditRecorded", "DecisionRecorded", "NotSelectedRecorded", "DisbursementRecorded",
+                    "FundingRecorded")
+       for version, schema in ((1, CaseMilestoneRecorded), (2, CaseMilestoneRecordedV2))},
     ("application.case.TalentDeclared", 1): CaseTalentDeclared,
     ("application.case.DocumentsAttached", 1): CaseDocumentsAttached,
     ("application.case.AgeWaiverRecorded", 1): CaseAgeWaiverRecorded,
     ("application.case.Submitted", 1): CaseSubmitted,
     ("application.case.ReturnedForCorrection", 1): CaseReturnedForCorrection,
+    ("application.case.ReturnedForCorrection", 2): CaseReturnedForCorrectionV2,
     ("application.case.PaperDeliveryRecorded", 1): CasePaperDeliveryRecorded,
     ("application.case.PaperDeliveryRecorded", 2): CasePaperDeliveryRecordedV2,
     ("review.case_review.Opened", 1): ReviewOpened,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.contracts.base import SourceRef, StrictSchema, iso_date, reason, text, yuan_fen
+from shared.contracts.base import Reported, SourceRef, StrictSchema, iso_date, reason, text, yuan_fen
 
 PROJECT_KINDS = ("science_engineering", "social_science_humanities")
 
@@ -32,6 +32,16 @@ class PlacementMilestone(StrictSchema):
 
 class ReviewRecorded(PlacementMilestone):
     """The expert review's decision on the project."""
+    approved = fields.Boolean(required=True)
+
+
+class PlacementMilestoneV2(Reported):
+    """v2: who acted in the source service (person and role), when it took effect in business
+    time, and its facts (reason, rule, policy edition, amounts, the office's reference, dates)."""
+    summary = text(required=True)
+
+
+class ReviewRecordedV2(PlacementMilestoneV2):
     approved = fields.Boolean(required=True)
 
 
@@ -81,7 +91,9 @@ class EvaluationRecorded(StrictSchema):
 PLACEMENT_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("application.placement.ProjectFiled", 1): ProjectFiled,
     ("application.placement.ReviewRecorded", 1): ReviewRecorded,
+    ("application.placement.ReviewRecorded", 2): ReviewRecordedV2,
     ("application.placement.OfficeFilingRecorded", 1): PlacementMilestone,
+    ("application.placement.OfficeFilingRecorded", 2): PlacementMilestoneV2,
     ("application.placement.AgreementRecorded", 1): AgreementRecorded,
     ("application.placement.Appointed", 1): Appointed,
     ("application.placement.TermExtended", 1): TermExtended,
@@ -89,4 +101,5 @@ PLACEMENT_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("application.placement.TermExpired", 1): TermExpired,
     ("application.placement.EvaluationRecorded", 1): EvaluationRecorded,
     ("application.placement.FundingRecorded", 1): PlacementMilestone,
+    ("application.placement.FundingRecorded", 2): PlacementMilestoneV2,
 }

@@ -1,8 +1,8 @@
-"""Payloads of the endpoints every service has: health, catch-up, parked events."""
+"""Payloads of the endpoints every service has: health, catch-up, a case's events, the access log, parked events."""
 from marshmallow import fields, validate
 
-from shared.contracts.base import (MAX_STRING, SHORT, PageSchema, Reply, StrictSchema, WriteSchema, integer, iso_datetime,
-                                   one_of, page_of, text)
+from shared.contracts.base import (MAX_STRING, SHORT, PageSchema, ReadSchema, Reply, StrictSchema, WriteSchema,
+                                   integer, iso_datetime, one_of, page_of, text)
 from shared.contracts.envelope import SERVICES, EnvelopeSchema
 
 
@@ -21,6 +21,27 @@ class ParkedEvents(PageSchema):
 
 class ReplayParked(WriteSchema):
     event_id = fields.UUID(load_default=None)   # omit to replay every parked event
+
+
+class CaseEvents(ReadSchema):
+    """One case's events in this service, each with its full envelope, oldest first."""
+    case_id = fields.UUID(required=True)
+    after = integer(min=0, load_default=0)          # a store position: the page after it
+    limit = integer(min=1, max=500, load_default=500)
+
+
+class StreamEvents(ReadSchema):
+    """One stream's events (a unit's registration, a pool expert), each with its full envelope."""
+    stream_id = fields.UUID(required=True)
+    after = integer(min=0, load_default=0)
+    limit = integer(min=1, max=500, load_default=500)
+
+
+class AccessLog(PageSchema):
+    """Who read a case's (or any) personal data through this service, or what one actor read."""
+    case_id = fields.UUID(load_default=None)
+    subject_id = text(load_default=None)            # a unit, expert or cooperation id
+    actor_id = text(load_default=None)
 
 
 # == replies ========================================================================================
@@ -74,6 +95,34 @@ class Parked(Reply):
 
 
 ParkedPage = page_of(Parked, "ParkedPage")
+
+
+class IndexedEvents(Reply):
+    """One page of a case's or a stream's events, oldest first, each as it was relayed."""
+    case_id = text(SHORT)
+    stream_id = text(SHORT)
+    events = fields.List(fields.Nested(SignedEnvelope), required=True, validate=validate.Length(max=500))
+    next_after = integer(min=0, required=True, allow_none=True,
+                         metadata={"description": "pass it as `after` for the next page; null: no more"})
+
+
+class AccessRow(Reply):
+    """One subject an answer held: who read it, through which query, when."""
+    id = integer(min=1, required=True)
+    recorded_at = iso_datetime(required=True, metadata={"description": "wall clock"})
+    business_at = iso_datetime(required=True, allow_none=True, metadata={"description": "business clock"})
+    service = one_of(SERVICES, required=True)
+    entrypoint = text(SHORT, required=True)
+    actor_id = text(SHORT, required=True)
+    role = text(SHORT, required=True, allow_none=True)
+    unit_id = text(SHORT, required=True, allow_none=True)
+    subject_kind = text(SHORT, required=True, allow_none=True)
+    subject_id = text(SHORT, required=True, allow_none=True)
+    case_id = text(SHORT, required=True, allow_none=True)
+    correlation_id = text(SHORT, required=True, allow_none=True)
+
+
+AccessPage = page_of(AccessRow, "AccessPage")
 
 
 class Replayed(Reply):

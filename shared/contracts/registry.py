@@ -18,6 +18,9 @@ _PLATFORM = {
     "events_after": platform.EventsAfterReply,
     "parked_events": platform.ParkedPage,
     "replay_parked": platform.Replayed,
+    "case_events": platform.IndexedEvents,
+    "stream_events": platform.IndexedEvents,
+    "access_log": platform.AccessPage,
 }
 
 REPLIES: dict[str, type[Schema]] = {

@@ -104,9 +104,13 @@ class ServiceApplication(Application):
         self._commit_listeners.append(listener)
 
     def record(self, meta: EventMeta, *aggregates, tracking: Tracking | None = None) -> int:
-        """Stamp `meta` on the aggregates' new events and record them (and the tracking) in one
-        transaction; return the position. `UnitOfWork.commit` is the usual caller."""
-        stamp = meta.as_dict()
+        """Stamp `meta` and the business time of recording on the aggregates' new events and record
+        them (and the tracking) in one transaction; return the position. `UnitOfWork.commit` is
+        the usual caller."""
+        # recorded_on: the business time this fact entered the record (the store's own timestamp
+        # is wall-clock, and the business clock may run fast or be set); occurred_at stays when it
+        # took effect. Events recorded before this carry no recorded_on (docs/history.md).
+        stamp = {**meta.as_dict(), "recorded_on": self.clock.now().isoformat()}
         events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         for event in events:
             object.__setattr__(event, "meta", stamp)   # events are frozen; their metadata is ours to add

@@ -4,7 +4,8 @@ of which earlier event, as which command, and when it happened in business time.
 Domain events are facts of the domain alone. The unit of work that records them stamps
 this metadata on each one as it saves it (`unit_of_work.py`), as an event store's session
 adds metadata on append: domain methods stay free of plumbing, and no event can be
-recorded without an actor.
+recorded without an actor. Beside `occurred_at`, `ServiceApplication.record` stamps
+`recorded_on`: the business time at which the event was recorded (docs/history.md).
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from shared.eventstore.receipts import fingerprint
 from shared.identity import Identity, require_role
 from shared.messaging.topology import FOLLOWS
 from shared.platform import store as store_module
+from shared.platform import access_log
 from shared.platform.broker_loss import connection_may_be_lost
 from shared.platform.wire import SafeQueueConsumer, can_reply, describe, reply_refused, request_problem
 
@@ -124,8 +125,11 @@ def command(schema, roles):
     return _endpoint(schema(), frozenset(roles), write=True)
 
 
-def query(schema, roles):
-    return _endpoint(schema(), frozenset(roles), write=False)
+def query(schema, roles, reads=None):
+    """`reads`: what personal data the answer holds, for the access log (shared/platform/access_log.py):
+    `reads_field("case_id")`, `reads_items("case_id")`, … Every query that returns a
+    person's data declares it."""
+    return _endpoint(schema(), frozenset(roles), write=False, reads=reads)
 
 
 def public(schema):
@@ -139,19 +143,20 @@ class Contract:
     schema: object
     roles: frozenset | None
     write: bool
+    reads: object = None      # recorded in the access log (queries that return personal data)
 
 
-def _endpoint(schema, roles, *, write: bool):
+def _endpoint(schema, roles, *, write: bool, reads=None):
     def decorate(method):
         @functools.wraps(method)
         def entry(self, *args, **payload):
-            return _serve(self, method, schema, roles, write, args, payload)
-        entry.contract = Contract(schema, roles, write)
+            return _serve(self, method, schema, roles, write, args, payload, reads)
+        entry.contract = Contract(schema, roles, write, reads)
         return rpc(expected_exceptions=ServiceError)(entry)
     return decorate
 
 
-def _serve(service, method, schema, roles, write, args, payload):
+def _serve(service, method, schema, roles, write, args, payload, reads=None):
     request, store = service.request, service.store
     started = time.perf_counter()
     try:
@@ -179,6 +184,8 @@ def _serve(service, method, schema, roles, write, args, payload):
                                                      f"{store.projections.position}"]}, rule="min_position")
         data.pop("min_position", None)
         result = plain_json(method(service, call))
+        if reads is not None:
+            access_log.record_read(store, request, identity, data, result, reads)
         log.info("handled", write=write, duration_ms=round((time.perf_counter() - started) * 1000, 2))
         return result
     except Refused as refusal:

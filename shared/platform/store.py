@@ -22,7 +22,8 @@ from shared.messaging.inbox import Inbox
 from shared.messaging.publisher import BatchPublisher, Publisher
 from shared.messaging.relay import Relay
 from shared.messaging.translate import EventSigning
-from shared.platform.parking import ParkedProjection
+from shared.platform.access_log import AccessLog, AccessSettings, AccessTable
+from shared.platform.projections import platform_projections
 from shared.platform.signals import dump_stacks_on_sigusr1, guard_after_start
 from shared.signing import EventVerifier, event_keys
 
@@ -44,6 +45,7 @@ class Store:
     retry_publisher: Publisher
     lease: object = None
     verifier: EventVerifier | None = None   # checks every inbound event's signature (shared/signing.py)
+    access_log: AccessLog | None = None     # who read whose data (shared/platform/access_log.py)
 
     def wait_for(self, position: int, timeout: float = READ_YOUR_WRITES_TIMEOUT) -> bool:
         return self.projections.wait_for(position, timeout)
@@ -63,7 +65,8 @@ class Store:
     def close(self) -> None:
         """Close everything, each part on its own: an error here would make nameko stop the
         container a second time, and nameko 2.14 hangs when it does."""
-        for part, close in (("relay", self.relay.follower.stop), ("projections", self.projections.follower.stop),
+        for part, close in (("access log", self.access_log.stop), ("relay", self.relay.follower.stop),
+                            ("projections", self.projections.follower.stop),
                             ("relay publisher", self.relay.publisher.close),
                             ("retry publisher", self.retry_publisher.close), ("read models", self.views.close),
                             ("event store", self.app.close), ("lease", self.lease.release)):
@@ -100,7 +103,7 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     get_logger("store").info("signing with key", kid=signer.kid, first_position=app.position() + 1)
     views = ViewStore(settings.view_store_env())
     poll = config.relay_poll_seconds
-    projections = ProjectionRunner(app, views, (*app.projections(), ParkedProjection()), poll, busy=busy)
+    projections = ProjectionRunner(app, views, (*app.projections(), *platform_projections()), poll, busy=busy)
     relay = Relay(service, app, views, BatchPublisher(config.amqp_uri, service, ssl=config.amqp_ssl),
                   batch_size=config.relay_batch_size,
                   poll_seconds=poll, busy=busy, paused=config.relay_paused)
@@ -110,7 +113,8 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     return Store(service=service, settings=settings, app=app, views=views, projections=projections, relay=relay,
                  inbox=Inbox(service, app, app.inbound_handlers()),
                  retry_publisher=Publisher(config.amqp_uri, service, ssl=config.amqp_ssl), lease=lease,
-                 verifier=verifier)
+                 verifier=verifier, access_log=AccessLog(AccessTable(views), AccessSettings(
+                     config.access_log_flush_seconds, config.access_log_batch_size, config.access_log_retention_days)))
 
 
 class EventStore(DependencyProvider):
@@ -132,6 +136,7 @@ class EventStore(DependencyProvider):
     def start(self):
         self.container.spawn_managed_thread(self.store.relay.follower.run)
         self.container.spawn_managed_thread(self.store.projections.follower.run)
+        self.container.spawn_managed_thread(self.store.access_log.run)
         guard_after_start()
         dump_stacks_on_sigusr1()
 

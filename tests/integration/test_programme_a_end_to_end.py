@@ -5,9 +5,11 @@ and records each term's end."""
 import time
 from datetime import datetime, timedelta
 
+from shared.clock import BEIJING
+
 from services.story import AWARD_FEN, Story
 from tests.support.cluster import running_cluster
-from tests.support.flows import credit_code
+from tests.support.flows import credit_code, walk_case
 
 MONTHS_PER_SECOND = 2
 RENT_CAP_FEN = 1_500_000           # 15,000 yuan a month (三(二)(4)), below the 16,000 paid
@@ -17,6 +19,8 @@ def test_a_case_from_registration_to_the_end_of_its_term(tmp_path):
     with running_cluster(tmp_path, env={"FUNDING_TIMER_SECONDS": "0.3", "LOG_LEVEL": "WARNING"}) as cluster:
         story = Story(rpc=cluster.rpc, health=cluster.health, credit_code=credit_code())
         facts = story.tell()
+        left = walk_case(cluster)       # a second case, whose talent leaves the day after the decision
+        decided_on = story.business_today()
 
         # The same stores, restarted on a clock two months a second ahead of where business time stands.
         now = max(datetime.fromisoformat(cluster.health(s)["business_time"]) for s in ("application", "funding"))
@@ -24,10 +28,16 @@ def test_a_case_from_registration_to_the_end_of_its_term(tmp_path):
         cluster.env.update(CLOCK_START=(now + timedelta(minutes=1)).isoformat(), CLOCK_EPOCH=str(time.time()),
                            CLOCK_SPEED=str(MONTHS_PER_SECOND * 30 * 86_400))
         cluster.start()
+        # recorded late: business time now runs two months a second (refused until the day has come)
+        ended_on = decided_on + timedelta(days=1)
+        story.write("officer-3", "officer", "funding", "end_early", case_id=left, ended_on=ended_on.isoformat(),
+                    reason="调离昌平区")
         deadlines = story.wait_for_the_end_of_the_term(timeout=90)
         with cluster.rpc("auditor-1", "auditor") as rpc:
             items = rpc.funding.disbursements(case_id=facts["case_id"])["items"]
             entries = rpc.application.history(case_id=facts["case_id"])["entries"]
+            ended = story.until(lambda: [e for e in rpc.application.history(case_id=left)["entries"]
+                                         if e["summary"] == "ended early"], "the early end reaches the case")
 
     assert [i["returned_reason"] for i in facts["returned"]["items"] if i["code"] == "work_contract"] == ["合同已过期"]
     assert facts["first_delivery"] == "paper_noncompliant"
@@ -42,3 +52,40 @@ def test_a_case_from_registration_to_the_end_of_its_term(tmp_path):
     types = [e["type"] for e in entries]
     assert types.index("ReturnedForCorrection") < types.index("AuditRecorded") < types.index("DecisionRecorded")
     assert [e["sequence"] for e in entries] == list(range(1, len(entries) + 1))
+
+    # the history names who acted and why (docs/history.md)
+    def day(moment: str) -> str:
+        """The Beijing date of an ISO moment."""
+        return datetime.fromisoformat(moment).astimezone(BEIJING).date().isoformat()
+
+    def only(kind: str) -> dict:
+        (entry,) = [e for e in entries if kind in (e["type"], e["summary"])]
+        return entry
+
+    def who(entry: dict) -> tuple:
+        return entry["actor"]["actor_id"], entry["actor"]["role"]
+
+    decision = only("DecisionRecorded")
+    assert who(decision) == ("decider-1", "decision_maker")
+    assert (decision["reason"], decision["amount_fen"], decision["policy_edition"]) == ("工作组决定", AWARD_FEN,
+                                                                                        "changju-2024")
+    assert decision["rule"] and decision["source"]["service"] == "review"
+    audit = only("AuditRecorded")
+    assert (*who(audit), audit["reason"]) == ("officer-1", "officer", "审核通过")
+    assert who(only("ReturnedForCorrection")) == ("officer-1", "officer")
+    paid = [e for e in entries if e["summary"] == "payment reported paid"]
+    assert [(*who(e), e["office_reference"]) for e in paid] == [("fo-1", "funding_officer", "BANK-0001"),
+                                                                 ("fo-1", "funding_officer", "BANK-0004")]
+    assert paid[0]["amount_fen"] == AWARD_FEN
+    # the timer's entries are the system's, each with the rule that made it act, effective on its due date
+    released = [e for e in entries if e["type"] == "DisbursementRecorded" and e["actor"]["role"] == "system"
+                and e["data"]["facts"]["obligation_id"] == "rent_subsidy"]
+    assert len(released) == 35 and all(e["acted_under"] for e in released)
+    assert all(day(e["effective_at"]) == e["dates"]["due_on"] <= day(e["recorded_on"]) for e in released)
+    assert all(e["acted_under"] for e in entries if e["summary"] == "deadline reached")
+    # the early end: the officer, the reason, the last day supported; effective then, known later
+    (end,) = ended
+    assert (*who(end), end["reason"]) == ("officer-3", "officer", "调离昌平区")
+    assert end["dates"]["ended_on"] == ended_on.isoformat() == day(end["effective_at"])
+    assert datetime.fromisoformat(end["recorded_on"]) >= datetime.fromisoformat(end["effective_at"])
+    assert day(end["recorded_on"]) > decided_on.isoformat()

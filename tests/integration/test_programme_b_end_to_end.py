@@ -5,6 +5,8 @@ term's end; the experts evaluate; the project gets a prize and a breakthrough su
 import time
 from datetime import datetime, timedelta
 
+from shared.clock import BEIJING
+
 from services.placement_story import EXTENSION_MONTHS, PlacementStory
 from tests.support.cluster import running_cluster
 from tests.support.flows import credit_code
@@ -74,3 +76,35 @@ def test_a_placement_from_the_pool_to_the_end_of_its_extended_term(tmp_path):
     assert types.index("OfficeFilingRecorded") < types.index("AgreementRecorded") < types.index("Appointed")
     assert [e["data"].get("summary") for e in entries].count("payment reported paid") == 1
     assert [e["sequence"] for e in entries] == list(range(1, len(entries) + 1))
+
+    # the history names who acted and why (docs/history.md)
+    def day(moment: str) -> str:
+        """The Beijing date of an ISO moment."""
+        return datetime.fromisoformat(moment).astimezone(BEIJING).date().isoformat()
+
+    def only(kind: str) -> dict:
+        (entry,) = [e for e in entries if kind in (e["type"], e["summary"])]
+        return entry
+
+    def who(entry: dict) -> tuple:
+        return entry["actor"]["actor_id"], entry["actor"]["role"]
+
+    review = only("ReviewRecorded")
+    assert review["actor"]["role"] == "decision_maker" and review["reason"] and review["policy_edition"]
+    filing = only("OfficeFilingRecorded")
+    assert filing["actor"]["role"] == "officer" and filing["office_reference"] and filing["dates"]["filed_on"]
+    extended = only("TermExtended")
+    assert extended["reason"] and extended["dates"]["ends_on"] == placement["ends_on"]
+    assert extended["actor"]["role"] != "system"
+    (paid,) = [e for e in entries if e["summary"] == "payment reported paid"]
+    assert (*who(paid), paid["office_reference"], paid["amount_fen"]) == ("fo-1", "funding_officer", "BANK-B-1",
+                                                                          PROJECT_SUBSIDY_FEN)
+    expired = only("TermExpired")
+    assert expired["actor"]["actor_id"] == "system:application" and expired["acted_under"] == "B.term.expiry"
+    assert day(expired["effective_at"]) == placement["ends_on"]
+    prize = only("prize awarded")
+    assert (*who(prize), prize["reason"], prize["amount_fen"]) == ("decider-1", "decision_maker", "年度评选一等奖",
+                                                                   20_000_000)
+    living = [e for e in entries if e["summary"] == "disbursement scheduled" and e["actor"]["role"] == "system"
+              and e["data"]["facts"]["obligation_id"] == "living_subsidy"]
+    assert len(living) == TERM_MONTHS and all(e["acted_under"] == e["rule"] for e in living)

@@ -56,14 +56,14 @@ def live_and_rebuilt_projections(data_dir, service: str, scratch_dir) -> tuple[d
     """The service's read models as they stand, and as rebuilt from its events into scratch_dir."""
     from shared.eventstore.projection import ProjectionRunner
     from shared.eventstore.views import ViewStore
-    from shared.platform.parking import ParkedProjection
+    from shared.platform.projections import platform_projections
 
     app = APPLICATIONS[service](env=StoreSettings(service=service, data_dir=str(data_dir)).event_store_env())
     StoreSettings(service=service, data_dir=str(scratch_dir)).prepare()
     live = ViewStore(StoreSettings(service=service, data_dir=str(data_dir)).view_store_env())
     fresh = ViewStore(StoreSettings(service=service, data_dir=str(scratch_dir)).view_store_env())
     try:
-        projections = (*app.projections(), ParkedProjection())
+        projections = (*app.projections(), *platform_projections())
         runner = ProjectionRunner(app, fresh, projections)
         while runner.step():
             pass

@@ -136,8 +136,10 @@ def test_every_case_entry_points_at_the_event_that_caused_it(cluster):
         assert (source["service"], source["type"], source["sequence"]) == (cause["source"], cause["type"],
                                                                           cause["sequence"])
     milestones = caused[1:]
-    assert {m["actor"]["actor_id"] for m in milestones} == {"system:application"}
+    assert {m["recorded_by"]["actor_id"] for m in milestones} == {"system:application"}
     assert all(m["causation_id"] == str(m["data"]["source"]["event_id"]) for m in milestones)
+    # the actor is who acted in the source service, as its envelope names them
+    assert [m["actor"] == published[m["source"]["event_id"]]["actor"] for m in milestones] == [True] * len(milestones)
 
 
 def test_redelivering_everything_changes_nothing(cluster):

@@ -277,11 +277,21 @@ def test_event_meta_is_stored_on_every_event_and_survives_reload(app, settings):
         reopened.close()
     assert first.meta == {"actor": {"actor_id": "alice", "role": "unit_contact", "unit_id": "u-1"},
                           "occurred_at": START.isoformat(), "correlation_id": opened.correlation_id,
-                          "causation_id": None, "command_id": "cmd-00000001"}
+                          "causation_id": None, "command_id": "cmd-00000001",
+                          "recorded_on": app.clock.now().isoformat()}
     assert second.meta["actor"]["actor_id"] == "bob"
     assert second.meta["occurred_at"] == (START + timedelta(days=3)).isoformat()
     assert second.meta["command_id"] == "cmd-00000002"
     assert second.meta["correlation_id"] == later.correlation_id != opened.correlation_id
+
+
+def test_recorded_on_is_the_business_clock_at_commit_not_the_commands_time(app, settings):
+    """A command may take effect at one business moment and be recorded at another: both are kept."""
+    app.clock.set(START + timedelta(days=40))
+    ledger_id = app.handle(OpenLedger(), meta_for("alice", "unit_contact", unit_id="u-1", at=START)).result["ledger_id"]
+    (opened,) = app.events.get(ledger_id)
+    assert opened.meta["occurred_at"] == START.isoformat()
+    assert opened.meta["recorded_on"] == (START + timedelta(days=40)).isoformat()
 
 
 def test_business_dates_survive_reload_as_dates(app, settings):

@@ -30,7 +30,9 @@ def meta_for(actor_id: str = "officer-1", role: str = "officer", *, unit_id: str
 
 
 def handled(app, command, actor_id: str = "officer-1", role: str = "officer", **meta) -> dict:
-    """The result of a command handled by an Application as that actor (see `meta_for`)."""
+    """The result of a command handled by an Application as that actor (see `meta_for`), at the
+    Application's business time unless `at` says otherwise (as the entrypoints do)."""
+    meta.setdefault("at", app.clock.now())
     return app.handle(command, meta_for(actor_id, role, **meta)).result
 
 

@@ -1,0 +1,1 @@
+"""The auditor's case file: `python -m services.audit export|history|access` (docs/audit.md)."""
