@@ -11,7 +11,10 @@ grant. A service accepts a token only if
 * it carries `sub`, `role`, `iss`, `iat` and `exp`; it has not expired and lives at most
   `MAX_TTL_SECONDS` (`exp - iat`, and `exp` at most that far ahead of now);
 * its role is one the issuer may grant, and never `system`: services act as system only internally
-  (timers, event handlers), never because a caller said so.
+  (timers, event handlers), never because a caller said so;
+* its `sub` (and `unit`, if any) is a well-formed id once normalised (shared/actors.py: NFKC,
+  stripped, case-folded): the identity carries the canonical id, so `C1-OFFICER-10`, `c1-officer-10 `
+  and `c1-officer-10` are one actor everywhere, in separation-of-duties rules above all.
 
 Every refusal is `unauthenticated`: a token that breaks any of these does not establish who is
 calling. `forbidden` is kept for a caller whose identity is established but whose role may not do
@@ -27,6 +30,7 @@ from typing import Iterable
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.actors import MalformedActorId, canonical_actor_id
 from shared.errors import forbidden, unauthenticated
 from shared.keys import KeyEntry, KeyProblem, Registry, b64url_decode, key_id, load_private_key
 
@@ -202,10 +206,15 @@ def _identity(claims: dict, entry: KeyEntry, now: float) -> Identity:
     if role not in entry.roles:
         raise unauthenticated(f"issuer {entry.owner!r} may not grant role {role!r} "
                               f"(it may grant: {', '.join(entry.roles) or 'nothing'})")
-    if not isinstance(subject, str) or not subject:
-        raise unauthenticated("the caller token's sub must be a non-empty string")
-    if unit is not None and not isinstance(unit, str):
-        raise unauthenticated("the caller token's unit must be a string")
+    try:
+        subject = canonical_actor_id(subject)
+    except MalformedActorId as problem:
+        raise unauthenticated(f"the caller token's sub is malformed: {problem}") from None
+    if unit is not None and unit != "":
+        try:
+            unit = canonical_actor_id(unit)
+        except MalformedActorId as problem:
+            raise unauthenticated(f"the caller token's unit is malformed: {problem}") from None
     return Identity(actor_id=subject, role=role, unit_id=unit or None)
 
 

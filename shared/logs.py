@@ -4,10 +4,17 @@ correlation id on every line (null where a line has none, so every line has the 
 Context is held in contextvars; greenlets each have their own context, so a worker's
 bindings never leak into another worker. Lines from nameko, kombu and eventsourcing go
 through the same renderer.
+
+No line carries personal data. The code logs ids and facts only; as a second line of defence,
+`redact_personal` (the last step before rendering, tracebacks included) replaces the value of
+any field named like personal data (PERSONAL_FIELDS, at any depth) and any ID number (18
+characters whose check character holds) or mainland mobile number inside a string with
+`[redacted]`.
 """
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextlib import contextmanager
 
@@ -15,6 +22,39 @@ import structlog
 
 ALWAYS = ("service", "entrypoint", "case_id", "correlation_id")
 _service_name: str | None = None
+
+REDACTED = "[redacted]"
+PERSONAL_FIELDS = frozenset({
+    "talent", "talent_name", "expert_name", "person_name", "full_name", "contact", "contact_name",
+    "id_number", "id_card", "passport_number", "phone", "mobile", "telephone", "email",
+    "birth_date", "birthday", "born_on", "date_of_birth", "spine_text",
+})
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_number(match: re.Match) -> str:
+    text = match.group()
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(text[:17], _WEIGHTS)) % 11]
+    return REDACTED if check == text[17].upper() else text
+
+
+def _scrub(value, depth: int = 0):
+    if isinstance(value, str):
+        return _MOBILE.sub(REDACTED, _ID_NUMBER.sub(_id_number, value))
+    if depth > 8:
+        return value
+    if isinstance(value, dict):
+        return {k: REDACTED if str(k).lower() in PERSONAL_FIELDS else _scrub(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v, depth + 1) for v in value]
+    return value
+
+
+def redact_personal(_, __, event_dict):
+    """Personal fields and personal-looking numbers out of the line (see the module's docstring)."""
+    return _scrub(event_dict)
 
 
 def _add_logger_name(_, __, event_dict):
@@ -48,7 +88,7 @@ def configure_logging(service: str, level: str | int = "INFO", stream=None) -> N
     # Our own lines: rendered by structlog directly, and dropped before any rendering when
     # below the level (the filtering logger's methods for those levels do nothing).
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info,
+        processors=[*shared, structlog.processors.format_exc_info, redact_personal,
                     structlog.processors.JSONRenderer(ensure_ascii=False)],
         logger_factory=structlog.WriteLoggerFactory(stream),
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
@@ -61,6 +101,7 @@ def configure_logging(service: str, level: str | int = "INFO", stream=None) -> N
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_personal,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
     ))

@@ -4,18 +4,17 @@ Mixed into `ApplicationApplication`; the rules are in placement.py."""
 from __future__ import annotations
 
 from shared import policy
-from shared.errors import forbidden, not_found
+from shared.errors import not_found
 from shared.eventstore.application import check_version, handles
 from shared.eventstore.meta import EventMeta
 from shared.eventstore.projection import Projection
 from shared.identity import system_actor
 from shared.messaging.inbox import source_ref
 
-from services.application.provenance import report
-
-from services.application import commands
+from services.application import access, commands
 from services.application.domain import UnitStanding
 from services.application.placement import Cooperation, ExpertStanding, ExpertTerm, Placement, expert_term_id
+from services.application.provenance import report
 
 PLACEMENTS = "placements"
 
@@ -75,8 +74,7 @@ class PlacementCommands:
     # -- matchmaking ----------------------------------------------------------------------------
     @handles(commands.ProposeCooperation)
     def propose_cooperation(self, command, uow) -> dict:
-        if uow.actor.unit_id != str(command.unit_id):
-            raise forbidden("a unit contact proposes for their own company only", rule="roles.own_unit")
+        access.check("propose_cooperation", uow.actor, access.unit_facts(command.unit_id))
         company = uow.get(UnitStanding, command.unit_id, "approved unit registration")
         expert = uow.get(ExpertStanding, command.expert_id, "published pool expert")
         cooperation = Cooperation.propose(company, expert, command.field, command.need)
@@ -87,7 +85,8 @@ class PlacementCommands:
     @handles(commands.ConfirmCooperation)
     def confirm_cooperation(self, command, uow) -> dict:
         cooperation = uow.get(Cooperation, command.cooperation_id, "cooperation")
-        cooperation.confirm(party_of(uow.actor, cooperation))
+        access.check("confirm_cooperation", uow.actor, access.cooperation_facts(cooperation))
+        cooperation.confirm("expert" if uow.actor.role == "expert" else "company")
         return {"cooperation_id": str(cooperation.id), "confirmed_by": cooperation.confirmed_by,
                 "agreed": cooperation.agreed}
 
@@ -97,8 +96,7 @@ class PlacementCommands:
         """The placement, the cooperation it uses and the expert's term it claims change together,
         recorded in that order (the placement's events first)."""
         cooperation = uow.get(Cooperation, command.cooperation_id, "cooperation")
-        if uow.actor.unit_id != str(cooperation.unit_id):
-            raise forbidden("a unit contact files for their own company only", rule="roles.own_unit")
+        access.check("file_project", uow.actor, access.unit_facts(cooperation.unit_id))
         term_id = expert_term_id(cooperation.expert_id)
         term = uow.find(term_id) or ExpertTerm(id=term_id, expert_id=cooperation.expert_id)
         placement = Placement.file(cooperation, term, command.title, command.kind, command.project_funds_fen,
@@ -108,13 +106,13 @@ class PlacementCommands:
 
     @handles(commands.RecordAgreement)
     def record_agreement(self, command, uow) -> dict:
-        placement = self._placement(uow, command)
+        placement = self._placement(uow, command, "record_agreement")
         placement.record_agreement(command.signed_on, command.management_mode, command.ip_ownership)
         return _placement_result(placement)
 
     @handles(commands.Appoint)
     def appoint(self, command, uow) -> dict:
-        placement = self._placement(uow, command)
+        placement = self._placement(uow, command, "appoint")
         # a new decision: the edition of the placement's series in force today (policy.edition.not_in_force)
         in_force = policy.in_force(policy.series_of(placement.policy_edition), self.clock.today())
         placement.appoint(command.post_title, command.starts_on, in_force)
@@ -122,25 +120,26 @@ class PlacementCommands:
 
     @handles(commands.ExtendTerm)
     def extend_term(self, command, uow) -> dict:
-        placement = self._placement(uow, command)
+        placement = self._placement(uow, command, "extend_term")
         placement.extend(command.ends_on, command.reason, self.clock.today())
         return _placement_result(placement)
 
     @handles(commands.TerminateEarly)
     def terminate_early(self, command, uow) -> dict:
-        placement = self._placement(uow, command)
+        placement = self._placement(uow, command, "terminate_early")
         placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)))
         return _placement_result(placement)
 
     @handles(commands.RecordEvaluation)
     def record_evaluation(self, command, uow) -> dict:
-        placement = self._placement(uow, command)
+        placement = self._placement(uow, command, "record_evaluation")
         placement.record_evaluation(command.opinion, command.rating)
         return _placement_result(placement)
 
     @staticmethod
-    def _placement(uow, command) -> Placement:
+    def _placement(uow, command, endpoint: str) -> Placement:
         placement = uow.get(Placement, command.case_id, "placement")
+        access.check(endpoint, uow.actor, access.placement_facts(placement))
         check_version(placement, command.expected_version)
         return placement
 
@@ -221,13 +220,4 @@ class PlacementCommands:
 
 def _placement_result(placement: Placement) -> dict:
     return {"case_id": str(placement.id), "status": placement.status, "version": placement.version}
-
-
-def party_of(identity, cooperation: Cooperation) -> str:
-    """Which side of the cooperation the caller confirms for: the company's contact, or the expert."""
-    if identity.role == "unit_contact" and identity.unit_id == str(cooperation.unit_id):
-        return "company"
-    if identity.role == "expert" and identity.actor_id == str(cooperation.expert_id):
-        return "expert"
-    raise forbidden("only the company's contact or the expert confirm a cooperation", rule="roles.own_cooperation")
 

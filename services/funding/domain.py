@@ -43,6 +43,7 @@ from eventsourcing.domain import event
 
 from shared import policy as policies
 from shared.calendar import add_years
+from shared.actors import same_actor
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 from shared.policy.figures import changju_figures
@@ -295,7 +296,7 @@ class CaseFunding(Ledger, Stream):
 
     # -- the funding office (reports and retries: services.funding.ledger) ---------------------------
     def _check_separation(self, actor_id: str, disbursement: Disbursement) -> None:
-        if self.decided_by is not None and actor_id == self.decided_by:
+        if same_actor(self.decided_by, actor_id):
             raise rule_violation("separation_of_duties.decide_release",
                                  "whoever decided a case's award cannot report or retry its payments")
 

@@ -1,5 +1,5 @@
 """funding's command handlers: each loads the case's funding once through the unit of work,
-checks who may act (in `services.funding.cases`), calls the domain and answers the caller.
+checks who may act (services/funding/access.py), calls the domain and answers the caller.
 
 `FundingCommands` is mixed into the Application (`services.funding.app`), which registers each
 `@handles` method for its command class.
@@ -10,7 +10,7 @@ from datetime import date
 
 from shared.eventstore.application import handles
 
-from services.funding import commands
+from services.funding import access, commands
 from services.funding.cases import funding_of_key, own_case, placement
 
 
@@ -20,7 +20,7 @@ class FundingCommands:
     # -- programme A --------------------------------------------------------------------------------
     @handles(commands.ChooseHousing)
     def choose_housing(self, command, uow) -> dict:
-        funding = own_case(uow, command.case_id, command.expected_version)
+        funding = own_case(uow, command.case_id, command.expected_version, "choose_housing")
         funding.choose_housing(command.choice, self.clock.today(), monthly_rent_fen=command.monthly_rent_fen,
                                starts_on=command.starts_on,
                                frequency_months=self.settings.rent_frequency_months)
@@ -29,14 +29,14 @@ class FundingCommands:
 
     @handles(commands.ClaimServiceMoney)
     def claim_service_money(self, command, uow) -> dict:
-        funding = own_case(uow, command.case_id, command.expected_version)
+        funding = own_case(uow, command.case_id, command.expected_version, "claim_service_money")
         approved = funding.claim_service_money(command.spent_on, command.amount_fen, command.purpose,
                                                command.document_ref, self.clock.today())
         return {"case_id": str(command.case_id), **approved, "version": funding.version}
 
     @handles(commands.EndEarly)
     def end_early(self, command, uow) -> dict:
-        funding = own_case(uow, command.case_id, command.expected_version)
+        funding = own_case(uow, command.case_id, command.expected_version, "end_early")
         funding.end_early(command.ended_on, command.reason, self.clock.today())
         return {"case_id": str(command.case_id), "ended_on": command.ended_on.isoformat(),
                 "recovered_fen": funding.recovered_fen(),
@@ -47,6 +47,7 @@ class FundingCommands:
     @handles(commands.ReportPayment)
     def report_payment(self, command, uow) -> dict:
         funding = funding_of_key(uow, command.idempotency_key)
+        access.check("report_payment", uow.actor, access.funding_facts(funding))
         today = self.clock.today()
         d = funding.report_payment(uow.actor.actor_id, command.idempotency_key, command.attempt, command.outcome,
                                    command.office_reference, command.effective_on or today, today, command.reason)
@@ -55,20 +56,21 @@ class FundingCommands:
     @handles(commands.RetryDisbursement)
     def retry_disbursement(self, command, uow) -> dict:
         funding = funding_of_key(uow, command.idempotency_key)
+        access.check("retry_disbursement", uow.actor, access.funding_facts(funding))
         d = funding.retry(uow.actor.actor_id, command.idempotency_key, command.reason, self.clock.today())
         return _disbursement_result(funding, d)
 
     # -- programme B: the working group's decisions ------------------------------------------------
     @handles(commands.AwardPrize)
     def award_prize(self, command, uow) -> dict:
-        funding = placement(uow, command.case_id, command.expected_version)
+        funding = placement(uow, command.case_id, command.expected_version, "award_prize")
         awarded = funding.award_prize(uow.actor.actor_id, command.level, command.year, command.reason,
                                       self.clock.today())
         return {"case_id": str(command.case_id), **awarded, "version": funding.version}
 
     @handles(commands.GrantBreakthroughSubsidy)
     def grant_breakthrough_subsidy(self, command, uow) -> dict:
-        funding = placement(uow, command.case_id, command.expected_version)
+        funding = placement(uow, command.case_id, command.expected_version, "grant_breakthrough_subsidy")
         granted = funding.grant_breakthrough(uow.actor.actor_id, command.investment_fen, command.reason,
                                              self.clock.today())
         return {"case_id": str(command.case_id), **granted, "version": funding.version}

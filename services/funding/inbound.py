@@ -10,6 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from shared import policy as policies
+from shared.actors import normal_form
 from shared.clock import BEIJING
 from shared.policy.figures import changju_figures
 
@@ -63,7 +64,7 @@ def upcast_award_decided(envelope: dict) -> dict:
         decision["figures"] = dict(payload["figures"])
     else:   # the figures of the edition it names: the same, for a released edition is frozen
         decision["figures"] = changju_figures(policies.edition(decision["policy_edition"]), decision["category"])
-    decision.update(decided_by=envelope["actor"]["actor_id"], decision_event_id=str(envelope["event_id"]))
+    decision.update(decided_by=normal_form(envelope["actor"]["actor_id"]), decision_event_id=str(envelope["event_id"]))
     return decision
 
 

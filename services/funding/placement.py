@@ -36,6 +36,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from shared import policy as policies
+from shared.actors import same_actor
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 from shared.money import fen_to_yuan_str
@@ -353,7 +354,7 @@ class PlacementFunding(Ledger, Stream):
                         explanation=why.explanation, attempt=1)
 
     def _check_separation(self, actor_id: str, disbursement: Disbursement) -> None:
-        if self.deciders.get(disbursement.idempotency_key) == actor_id:
+        if same_actor(self.deciders.get(disbursement.idempotency_key), actor_id):
             raise rule_violation("separation_of_duties.decide_release",
                                  "whoever decided a prize or a breakthrough subsidy cannot report or retry its"
                                  " payment")

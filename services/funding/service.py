@@ -10,16 +10,14 @@ from shared.platform.timers import timer_from_config
 
 from services.funding import commands
 from services.funding.app import FundingApplication
-from services.funding.cases import check_read_access
+from services.funding.access import TABLE, funding_facts
 from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 
-READERS = ("funding_officer", "officer", "auditor", "unit_contact", "expert")
 A_KEYS = ("case_id", "programme", "unit_id", "decision", "entitlements", "deadlines", "housing", "service_money",
           "ended", "recoveries", "next_due_on", "version")
 B_KEYS = ("case_id", "programme", "unit_id", "expert_id", "cooperation_id", "kind", "project_funds_fen",
           "policy_edition", "appointment", "term", "entitlements", "ended", "expired", "prize",
           "breakthrough_subsidy", "recoveries", "next_due_on", "version")
-OFFICE_READERS = ("funding_officer", "officer", "auditor")
 log = logs.get_logger("funding.timer")
 
 
@@ -48,7 +46,7 @@ class FundingService(base.PlatformService, base.InboxService):
         return fired
 
     # -- commands ----------------------------------------------------------------------------
-    @command(contracts.ChooseHousing, roles=("officer", "unit_contact"))
+    @command(contracts.ChooseHousing, roles=TABLE.roles("choose_housing"))
     def choose_housing(self, call):
         """Housing, chosen once after the decision: a free flat, or a rent subsidy of min(rent actually paid,
         15,000 yuan) a month for 36 months from `starts_on`; records the rent deadline and releases the
@@ -56,7 +54,7 @@ class FundingService(base.PlatformService, base.InboxService):
         `A.housing.chosen_once`, `A.rent.start_after_decision`, `A.rent.start_within_commitment`."""
         return call.handle(commands.ChooseHousing)
 
-    @command(contracts.ClaimServiceMoney, roles=("officer", "unit_contact"))
+    @command(contracts.ClaimServiceMoney, roles=TABLE.roles("claim_service_money"))
     def claim_service_money(self, call):
         """An expense claim against the service money (三(二)(7)), approved up to what remains of that service
         year's 50,000 yuan and scheduled for payment through the unit. Refuses: `roles.own_unit`,
@@ -64,7 +62,7 @@ class FundingService(base.PlatformService, base.InboxService):
         `funding.ended.after_end`, `A.service_money.years`, `A.service_money.purpose`, `A.service_money.exhausted`."""
         return call.handle(commands.ClaimServiceMoney)
 
-    @command(contracts.ReportPayment, roles=("funding_officer",))
+    @command(contracts.ReportPayment, roles=TABLE.roles("report_payment"))
     def report_payment(self, call):
         """The funding office reports an attempt paid, failed or returned, naming the idempotency key and
         the attempt (programme A's and B's keys alike). Refuses: `separation_of_duties.decide_release` (the
@@ -73,14 +71,14 @@ class FundingService(base.PlatformService, base.InboxService):
         `funding.payment.paid_once` (already paid), `funding.payment.transition`."""
         return call.handle(commands.ReportPayment)
 
-    @command(contracts.RetryDisbursement, roles=("funding_officer",))
+    @command(contracts.RetryDisbursement, roles=TABLE.roles("retry_disbursement"))
     def retry_disbursement(self, call):
         """A failed or returned payment is tried again: a new attempt under the same idempotency key.
         Refuses: `separation_of_duties.decide_release`, `funding.disbursement.cancelled`,
         `funding.payment.paid_once` (it is paid), `funding.retry.pending` (the attempt awaits its report)."""
         return call.handle(commands.RetryDisbursement)
 
-    @command(contracts.EndEarly, roles=("officer",))
+    @command(contracts.EndEarly, roles=TABLE.roles("end_early"))
     def end_early(self, call):
         """The talent left the unit or Changping; `ended_on` is the last day supported. Claims back rent paid
         for later days, cancels unpaid later instalments, stops later instalments and claims. Refuses:
@@ -89,7 +87,7 @@ class FundingService(base.PlatformService, base.InboxService):
         return call.handle(commands.EndEarly)
 
     # -- programme B: the working group's money decisions -----------------------------------
-    @command(contracts.AwardPrize, roles=("decision_maker",))
+    @command(contracts.AwardPrize, roles=TABLE.roles("award_prize"))
     def award_prize(self, call):
         """A yearly prize for a concluded project (四(二)3): first/second/third = 200,000/100,000/50,000 yuan,
         to the expert, one per placement; its payment is scheduled at once. Refuses: `funding.programme`,
@@ -98,7 +96,7 @@ class FundingService(base.PlatformService, base.InboxService):
         longer in force: the amounts are those of the edition in force on the decision's date)."""
         return call.handle(commands.AwardPrize)
 
-    @command(contracts.GrantBreakthroughSubsidy, roles=("decision_maker",))
+    @command(contracts.GrantBreakthroughSubsidy, roles=TABLE.roles("grant_breakthrough_subsidy"))
     def grant_breakthrough_subsidy(self, call):
         """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment,
         at most 5,000,000 yuan, to the company, once per placement; scheduled at once. Refuses:
@@ -107,25 +105,25 @@ class FundingService(base.PlatformService, base.InboxService):
         return call.handle(commands.GrantBreakthroughSubsidy)
 
     # -- queries -----------------------------------------------------------------------------
-    @query(contracts.FundingQuery, roles=READERS)
+    @query(contracts.FundingQuery, roles=TABLE.roles("entitlements"))
     def entitlements(self, call):
         """Programme A: the case's decision, entitlements (each with its computation), deadlines, housing,
         service money used, early end and recoveries. Programme B: the placement's appointment, term,
         entitlements, early end or expiry, prize, breakthrough subsidy and recoveries."""
-        doc = self._case_doc(call)
+        doc = self._case_doc(call, "entitlements")
         return {key: doc.get(key) for key in (B_KEYS if doc.get("programme") == "B" else A_KEYS)}
 
-    @query(contracts.FundingQuery, roles=READERS)
+    @query(contracts.FundingQuery, roles=TABLE.roles("disbursements"))
     def disbursements(self, call):
         """The case's disbursements with status (scheduled, retried, paid, failed, returned, cancelled),
         every attempt and any recovery, by due date."""
-        if call.identity.role in ("unit_contact", "expert"):
-            self._case_doc(call)
+        if TABLE.relationships("disbursements", call.identity.role) != ("any",):
+            self._case_doc(call, "disbursements")
         items, total = self.store.views.find(DISBURSEMENTS, {"case_id": str(call.data["case_id"])},
                                              order_by="due_on", limit=200)
         return {"case_id": str(call.data["case_id"]), "items": items, "total": total}
 
-    @query(contracts.DisbursementsByStatus, roles=OFFICE_READERS)
+    @query(contracts.DisbursementsByStatus, roles=TABLE.roles("disbursements_by_status"))
     def disbursements_by_status(self, call):
         """For the funding office: a page of disbursements in one status, by due date; `unpaid` means
         scheduled or retried, i.e. due and not yet paid."""
@@ -134,9 +132,10 @@ class FundingService(base.PlatformService, base.InboxService):
         return {"status": d["status"], **self.store.views.page(DISBURSEMENTS, where, order_by="due_on",
                                                                limit=d["limit"], offset=d["offset"])}
 
-    def _case_doc(self, call) -> dict:
+    def _case_doc(self, call, endpoint: str) -> dict:
+        """The case's funding document, if the caller may call `endpoint` on it (services/funding/access.py)."""
         doc = self.store.views.get(FUNDING_CASES, str(call.data["case_id"]))
         if doc is None:
             raise not_found("case funding", call.data["case_id"])
-        check_read_access(call.identity, doc)
+        TABLE.check(endpoint, call.identity, funding_facts(doc))
         return doc

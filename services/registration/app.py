@@ -10,6 +10,7 @@ from shared.eventstore.application import ServiceApplication, check_version, han
 from shared.eventstore.projection import Projection
 
 from services.registration import commands
+from services.registration import access
 from services.registration.domain import PUBLISHED, Expert, Unit, expert_id_for, unit_id_for
 
 UNITS = "units"
@@ -129,7 +130,7 @@ class RegistrationApplication(ServiceApplication):
     @handles(commands.RegisterUnit)
     def register_unit(self, command, uow) -> dict:
         unit_id = unit_id_for(command.credit_code)
-        check_unit_access(uow.actor, unit_id, registering=True)
+        access.check("register_unit", uow.actor, access.unit_facts(unit_id, registering=True))
         if uow.find(unit_id) is not None:
             raise conflict("a unit with this credit code is already registered", rule="registration.unique")
         unit = Unit.register(unit_id, command.to_dict(), policy.current("A"))
@@ -139,12 +140,13 @@ class RegistrationApplication(ServiceApplication):
     @handles(commands.AuditUnit)
     def audit_unit(self, command, uow) -> dict:
         unit = self._unit(uow, command.unit_id, command.expected_version)
+        access.check("audit_unit", uow.actor)
         AUDIT_OUTCOMES[command.outcome](unit, command.reason)
         return _unit_result(unit)
 
     @handles(commands.UpdateUnitDetails)
     def update_details(self, command, uow) -> dict:
-        check_unit_access(uow.actor, command.unit_id)
+        access.check("update_details", uow.actor, access.unit_facts(command.unit_id))
         unit = self._unit(uow, command.unit_id, command.expected_version)
         unit.update_details(command.to_dict("unit_id"), policy.current("A"))
         return _unit_result(unit)
@@ -159,12 +161,9 @@ class RegistrationApplication(ServiceApplication):
     @handles(commands.RecommendExpert)
     def recommend_expert(self, command, uow) -> dict:
         """A unit contact files the form for their own institution only; an officer for any."""
-        recommending_unit_id = None
-        if uow.actor.role == "unit_contact":
-            recommending_unit_id = uow.actor.unit_id
-            if recommending_unit_id is None:
-                raise forbidden("a unit contact recommends through their registered unit's token",
-                                rule="roles.own_unit")
+        recommending_unit_id = uow.actor.unit_id if uow.actor.role == "unit_contact" else None
+        # a unit contact recommends for the unit their token names (B.expert.recommender checks it below)
+        access.check("recommend_expert", uow.actor, access.unit_facts(recommending_unit_id))
         form = command.to_dict()
         expert_id = expert_id_for(form["id_number"])
         if uow.find(expert_id) is not None:
@@ -180,18 +179,21 @@ class RegistrationApplication(ServiceApplication):
     @handles(commands.RecordExpertWaiver)
     def record_expert_waiver(self, command, uow) -> dict:
         expert = self._expert(uow, command.expert_id, command.expected_version)
+        access.check("record_expert_waiver", uow.actor)
         expert.record_waiver(command.waiver, command.reason, uow.actor.actor_id, policy.edition(expert.policy_edition))
         return _expert_result(expert)
 
     @handles(commands.PublishExpert)
     def publish_expert(self, command, uow) -> dict:
         expert = self._expert(uow, command.expert_id, command.expected_version)
+        access.check("publish_expert", uow.actor)
         expert.publish(policy.edition(expert.policy_edition), self.clock.today())
         return {**_expert_result(expert), "published_on": expert.published_on.isoformat()}
 
     @handles(commands.WithdrawExpert)
     def withdraw_expert(self, command, uow) -> dict:
         expert = self._expert(uow, command.expert_id, command.expected_version)
+        access.check("withdraw_expert", uow.actor)
         expert.withdraw(command.reason)
         return _expert_result(expert)
 
@@ -239,13 +241,3 @@ def _require_recommending_unit(unit, institution_name: str) -> None:
 
 AUDIT_OUTCOMES = {"approve": Unit.approve, "reject": Unit.reject, "return": Unit.return_for_correction}
 
-
-def check_unit_access(identity, unit_id, *, registering: bool = False) -> None:
-    """A unit's contact acts on that unit only. A contact whose token names no unit yet may
-    register one (the portal issues a unit-bound token once the registration is recorded)."""
-    if identity.role != "unit_contact":
-        return
-    if identity.unit_id is None and registering:
-        return
-    if identity.unit_id != str(unit_id):
-        raise forbidden("a unit contact may act only on their own unit", rule="roles.own_unit")

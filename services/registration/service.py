@@ -6,14 +6,15 @@ from shared.platform.endpoints import command, query
 from shared.platform.store import EventStore
 
 from services.registration import commands
-from services.registration.app import EXPERTS, UNITS, RegistrationApplication, check_unit_access, pool_page
+from services.registration.access import OFFICE_ONLY, TABLE, expert_facts, unit_facts
+from services.registration.app import EXPERTS, UNITS, RegistrationApplication, pool_page
 
 
 class RegistrationService(base.PlatformService):
     name = "registration"
     store = EventStore(RegistrationApplication)
 
-    @command(contracts.RegisterUnit, roles=("unit_contact", "officer"))
+    @command(contracts.RegisterUnit, roles=TABLE.roles("register_unit"))
     def register_unit(self, call):
         """A unit registers with its details and registration materials (二(二)1), awaiting audit. An enterprise
         may declare itself a Changping technology company (`technology_company`, programme B's companies).
@@ -22,30 +23,30 @@ class RegistrationService(base.PlatformService):
         an enterprise), `registration.unique` (conflict: the credit code is registered)."""
         return call.handle(commands.RegisterUnit)
 
-    @command(contracts.AuditUnit, roles=("officer",))
+    @command(contracts.AuditUnit, roles=TABLE.roles("audit_unit"))
     def audit_unit(self, call):
         """An officer approves, rejects or returns the registration for correction, with the reason.
         Refuses: `registration.audit.once` (the registration is not awaiting audit)."""
         return call.handle(commands.AuditUnit)
 
-    @command(contracts.UpdateUnitDetails, roles=("unit_contact",))
+    @command(contracts.UpdateUnitDetails, roles=TABLE.roles("update_details"))
     def update_details(self, call):
         """A registered unit updates its details for a new call, or after a return; a new audit follows
         and the unit cannot file until it is approved again. Refuses: `registration.update.audited`
         (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
         return call.handle(commands.UpdateUnitDetails)
 
-    @query(contracts.GetUnit, roles=("unit_contact", "officer", "auditor"))
+    @query(contracts.GetUnit, roles=TABLE.roles("get_unit"))
     def get_unit(self, call):
         """The unit's registration and audit status (a unit contact: their own unit only)."""
-        check_unit_access(call.identity, call.data["unit_id"])
+        TABLE.check("get_unit", call.identity, unit_facts(call.data["unit_id"]))
         unit = self.store.views.get(UNITS, str(call.data["unit_id"]))
         if unit is None:
             raise not_found("unit", call.data["unit_id"])
         return unit
 
     # -- programme B: the expert pool (科技副总 拟聘专家人才库) ------------------------------------------
-    @command(contracts.RecommendExpert, roles=("officer", "unit_contact"))
+    @command(contracts.RecommendExpert, roles=TABLE.roles("recommend_expert"))
     def recommend_expert(self, call):
         """A dispatching institution recommends a candidate (推荐情况表, 三(一)): an officer records the form
         for any institution; a unit contact files it for their own university or research institute, whose
@@ -56,7 +57,7 @@ class RegistrationService(base.PlatformService):
         number was already recommended)."""
         return call.handle(commands.RecommendExpert)
 
-    @command(contracts.RecordExpertWaiver, roles=("officer",))
+    @command(contracts.RecordExpertWaiver, roles=TABLE.roles("record_expert_waiver"))
     def record_expert_waiver(self, call):
         """An officer relaxes the degree/title and work-years conditions for a candidate holding core IP or
         mature results that Changping companies urgently need (二(二) 可适当放宽), with the reason; the caller
@@ -65,7 +66,7 @@ class RegistrationService(base.PlatformService):
         `B.expert.withdrawn`."""
         return call.handle(commands.RecordExpertWaiver)
 
-    @command(contracts.PublishExpert, roles=("officer",))
+    @command(contracts.PublishExpert, roles=TABLE.roles("publish_expert"))
     def publish_expert(self, call):
         """An officer publishes the candidate into the pool (对外公开发布), dated today (Beijing). The
         candidate needs a PhD or an associate-senior title or above, and at least 2 years of work, unless a
@@ -74,13 +75,13 @@ class RegistrationService(base.PlatformService):
         `B.expert.withdrawn`."""
         return call.handle(commands.PublishExpert)
 
-    @command(contracts.WithdrawExpert, roles=("officer",))
+    @command(contracts.WithdrawExpert, roles=TABLE.roles("withdraw_expert"))
     def withdraw_expert(self, call):
         """An officer takes an expert out of the pool, or withdraws a candidate not yet published, with the
         reason. Final. Refuses: `B.expert.withdrawn` (already withdrawn)."""
         return call.handle(commands.WithdrawExpert)
 
-    @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"))
+    @query(contracts.Experts, roles=TABLE.roles("experts"))
     def experts(self, call):
         """The published pool, paged, earliest publication first; filter by field of work, expertise
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
@@ -89,26 +90,22 @@ class RegistrationService(base.PlatformService):
         return pool_page(self.store.views, field=d["field"], keyword=d["keyword"], institution=d["institution"],
                          institution_kind=d["institution_kind"], limit=d["limit"], offset=d["offset"])
 
-    @query(contracts.GetExpert, roles=("unit_contact", "expert", "officer", "auditor"))
+    @query(contracts.GetExpert, roles=TABLE.roles("get_expert"))
     def get_expert(self, call):
         """One expert. Officers and auditors see any candidate with its waiver and history, and the
         personal data (ID number, contact); a unit contact sees published experts and the candidates
-        their unit recommended; an expert sees published experts."""
+        their unit recommended; an expert sees published experts and themselves."""
         identity, expert_id = call.identity, str(call.data["expert_id"])
         doc = self.store.views.get(EXPERTS, expert_id)
         if doc is None:
             raise not_found("expert", expert_id)
-        if identity.role in ("officer", "auditor"):
+        TABLE.check("get_expert", identity, expert_facts(doc))
+        if TABLE.relationships("get_expert", identity.role) == ("any",):
             expert = self.store.app.expert(call.data["expert_id"])
             return {**doc, "id_number": expert.id_number, "contact": expert.contact}
-        own = identity.role == "unit_contact" and identity.unit_id is not None \
-            and identity.unit_id == doc.get("recommending_unit_id")
-        if doc["status"] != "published" and not own:
-            raise not_found("expert", expert_id)
-        public = {k: v for k, v in doc.items() if k not in OFFICE_ONLY}
-        return public
+        return {k: v for k, v in doc.items() if k not in OFFICE_ONLY}
 
-    @query(contracts.ExpertRecommendations, roles=("officer", "auditor"))
+    @query(contracts.ExpertRecommendations, roles=TABLE.roles("expert_recommendations"))
     def expert_recommendations(self, call):
         """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
         oldest recommendation first."""
@@ -116,5 +113,3 @@ class RegistrationService(base.PlatformService):
         return self.store.views.page(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
                                      limit=d["limit"], offset=d["offset"])
 
-
-OFFICE_ONLY = ("waiver", "waived", "recommended_by", "published_by", "withdrawn_by", "policy_edition")

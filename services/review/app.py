@@ -8,7 +8,7 @@ from shared.eventstore.application import ServiceApplication, check_version, han
 from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
 
-from services.review import commands
+from services.review import access, commands
 from services.review.domain import CaseReview
 from services.review.placement_reviews import ProjectReviewCommands, ProjectReviewsView
 
@@ -67,44 +67,44 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
 
     @staticmethod
     def _case_submitted(envelope, uow) -> None:
-        review, payload = _review(uow, envelope["case_id"]), envelope["payload"]
+        review, payload = _inbound_review(uow, envelope["case_id"]), envelope["payload"]
         review.receive_submission({key: payload[key] for key in (
             "submission", "category", "national_or_beijing_talent", "earlier_changju_category", "earlier_award_fen",
             "eligibility")}, source_ref(envelope))
 
     @staticmethod
     def _paper_recorded(envelope, uow) -> None:
-        _review(uow, envelope["case_id"]).check_paper(envelope["payload"]["compliant"], source_ref(envelope))
+        _inbound_review(uow, envelope["case_id"]).check_paper(envelope["payload"]["compliant"], source_ref(envelope))
 
     # -- commands ---------------------------------------------------------------------
     @handles(commands.ApproveAudit)
     def approve_audit(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "approve_audit")
         review.approve_audit(uow.actor.actor_id, command.reason)
         return _result(review)
 
     @handles(commands.ReturnForCorrection)
     def return_for_correction(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "return_for_correction")
         review.return_for_correction(uow.actor.actor_id, command.reason, command.items, command.correction_deadline,
                                      self.clock.today())
         return _result(review)
 
     @handles(commands.DeclareConflict)
     def declare_conflict(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "declare_conflict")
         review.declare_conflict(uow.actor.actor_id, command.reason)
         return _result(review)
 
     @handles(commands.Score)
     def score(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "score")
         review.score(uow.actor.actor_id, command.score, command.opinion)
         return _result(review)
 
     @handles(commands.DecideAward)
     def decide_award(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "decide_award")
         today = self.clock.today()
         review.decide_award(uow.actor.actor_id, command.award_fen, command.reason,
                             policy.in_force(policy.series_of(review.edition), today), today)
@@ -112,7 +112,7 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
 
     @handles(commands.Decline)
     def decline(self, command, uow) -> dict:
-        review = _review(uow, command.case_id, command.expected_version)
+        review = _review(uow, command, "decline")
         review.decline(uow.actor.actor_id, command.reason,
                        policy.in_force(policy.series_of(review.edition), self.clock.today()))
         return _result(review)
@@ -125,9 +125,16 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
         return review
 
 
-def _review(uow, case_id, expected_version=None) -> CaseReview:
-    review = uow.get(CaseReview, case_id, "case under review")
-    check_version(review, expected_version)
+def _inbound_review(uow, case_id) -> CaseReview:
+    return uow.get(CaseReview, case_id, "case under review")
+
+
+def _review(uow, command, endpoint: str) -> CaseReview:
+    """The case's review, if the caller may call `endpoint` on it (services/review/access.py), at the
+    version the caller saw."""
+    review = uow.get(CaseReview, command.case_id, "case under review")
+    access.check(endpoint, uow.actor, access.case_review_facts(review))
+    check_version(review, command.expected_version)
     return review
 
 

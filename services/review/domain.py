@@ -2,8 +2,9 @@
 Pure domain.
 
 Separation of duties is a rule of the record, not of the portal: whoever audited a case
-(approved or returned it) cannot decide its award, and a reviewer who declared a conflict of
-interest cannot score it. The scoring rules programme B's project review shares are in scoring.py.
+(approved or returned it) cannot decide its award, nor can whoever scored it (the seed says nothing
+either way; programme B's rule, 三(三), is applied to both), and a reviewer who declared a conflict of
+interest cannot score it. Ids are compared in canonical form (shared/actors.py). The scoring rules programme B's project review shares are in scoring.py.
 
     draft ─(submitted)─▶ awaiting_audit ─approve─▶ audit_approved ─(paper ok)─▶ paper_delivered ─decide─▶ award_decided
                               │    ▲                                      scores ─┘
@@ -23,9 +24,7 @@ from shared.policy.figures import changju_figures
 
 from services.review import scoring
 
-DECISION = scoring.DecisionRules(
-    barred_rule="separation_of_duties.audit_decide", barred_message="whoever audited a case cannot decide its award",
-    unscored_message="the working group decides after at least one reviewer scored the case")
+UNSCORED = "the working group decides after at least one reviewer scored the case"
 
 
 class CaseReview(Stream):
@@ -188,7 +187,10 @@ class CaseReview(Stream):
             raise rule_violation("review.decision.after_paper", "the working group decides after the audit passed and "
                                  f"compliant paper copies arrived; the case is {self.status}",
                                  fields={"case_id": [f"case review is {self.status}"]})
-        scoring.check_decider(decider, self.auditors, self.scores, DECISION)
+        scoring.check_decider(decider, (
+            scoring.Bar(self.auditors, "separation_of_duties.audit_decide", "whoever audited a case cannot decide its award"),
+            scoring.Bar(self.scores, "separation_of_duties.review_decide", "whoever scored a case cannot decide it "
+                        "(as in programme B)")), self.scores, UNSCORED)
 
     @event("NotSelected")
     def _not_selected(self, reason: str, policy_edition: str, scores: dict):

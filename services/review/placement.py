@@ -20,9 +20,7 @@ from shared.eventstore.aggregate import Stream
 
 from services.review import scoring
 
-DECISION = scoring.DecisionRules(
-    barred_rule="separation_of_duties.review_decide", barred_message="whoever scored a project cannot decide it",
-    unscored_message="the project is decided after at least one expert scored it")
+UNSCORED = "the project is decided after at least one expert scored it"
 
 
 class PlacementReview(Stream):
@@ -52,7 +50,9 @@ class PlacementReview(Stream):
         """`policy_edition`: the edition of the project's series in force on the decision's date (the
         caller refuses with policy.edition.not_in_force when none is); by default the filing's."""
         self._require("under_review", "review.decided", "the project is decided")
-        scoring.check_decider(decider, self.scores, self.scores, DECISION)
+        scoring.check_decider(decider, (scoring.Bar(self.scores, "separation_of_duties.review_decide",
+                                                    "whoever scored a project cannot decide it"),),
+                              self.scores, UNSCORED)
         if approve:
             self._approved(reason=reason, scores=dict(self.scores),
                            policy_edition=policy_edition or self.policy_edition)

@@ -4,23 +4,24 @@ from shared.errors import not_found
 from shared.platform.endpoints import command, query
 
 from services.review import commands
+from services.review.access import TABLE, project_review_facts
 from services.review.placement_reviews import PROJECT_REVIEWS
 
 
 class ProjectReviewEndpoints:
-    @command(contracts.DeclareConflict, roles=("reviewer",))
+    @command(contracts.DeclareConflict, roles=TABLE.roles("declare_project_conflict"))
     def declare_project_conflict(self, call):
         """A reviewer declares a conflict of interest with a programme B project; they cannot score it.
         Refuses: `review.decided`."""
         return call.handle(commands.DeclareProjectConflict)
 
-    @command(contracts.Score, roles=("reviewer",))
+    @command(contracts.Score, roles=TABLE.roles("score_project"))
     def score_project(self, call):
         """An expert reviewer's score (0–100) and opinion of a filed cooperation project.
         Refuses: `review.conflict_of_interest`, `review.score.range`, `review.decided`."""
         return call.handle(commands.ScoreProject)
 
-    @command(contracts.DecideProject, roles=("decision_maker",))
+    @command(contracts.DecideProject, roles=TABLE.roles("decide_project"))
     def decide_project(self, call):
         """The S&T commission approves or rejects the project after the expert review (评审).
         Refuses: `review.decision.scored`, `separation_of_duties.review_decide` (whoever scored cannot
@@ -28,16 +29,17 @@ class ProjectReviewEndpoints:
         in force today)."""
         return call.handle(commands.DecideProject)
 
-    @command(contracts.FileWithOffice, roles=("officer",))
+    @command(contracts.FileWithOffice, roles=TABLE.roles("file_with_office"))
     def file_with_office(self, call):
         """The approved project is filed (备案) with the district talent-work office.
         Refuses: `B.project.filing_after_approval`."""
         return call.handle(commands.FileWithOffice)
 
-    @query(contracts.ReviewQuery, roles=("officer", "reviewer", "decision_maker", "auditor"))
+    @query(contracts.ReviewQuery, roles=TABLE.roles("project_review"))
     def project_review(self, call):
         """A programme B project's review: status, scores, conflicts, decision, filing."""
         doc = self.store.views.get(PROJECT_REVIEWS, str(call.data["case_id"]))
         if doc is None:
             raise not_found("project under review", call.data["case_id"])
+        TABLE.check("project_review", call.identity, project_review_facts(doc))
         return doc

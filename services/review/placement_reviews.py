@@ -6,7 +6,7 @@ from shared import policy
 from shared.eventstore.application import check_version, handles
 from shared.eventstore.projection import Projection
 
-from services.review import commands
+from services.review import access, commands
 from services.review.placement import PlacementReview
 
 PROJECT_REVIEWS = "project_reviews"
@@ -51,33 +51,36 @@ class ProjectReviewCommands:
 
     @handles(commands.DeclareProjectConflict)
     def declare_project_conflict(self, command, uow) -> dict:
-        review = _project(uow, command.case_id, command.expected_version)
+        review = _project(uow, command, "declare_project_conflict")
         review.declare_conflict(uow.actor.actor_id, command.reason)
         return _result(review)
 
     @handles(commands.ScoreProject)
     def score_project(self, command, uow) -> dict:
-        review = _project(uow, command.case_id, command.expected_version)
+        review = _project(uow, command, "score_project")
         review.score(uow.actor.actor_id, command.score, command.opinion)
         return _result(review)
 
     @handles(commands.DecideProject)
     def decide_project(self, command, uow) -> dict:
-        review = _project(uow, command.case_id, command.expected_version)
+        review = _project(uow, command, "decide_project")
         in_force = policy.in_force(policy.series_of(review.policy_edition), self.clock.today())
         review.decide(uow.actor.actor_id, command.approve, command.reason, in_force["edition"])
         return _result(review)
 
     @handles(commands.FileWithOffice)
     def file_with_office(self, command, uow) -> dict:
-        review = _project(uow, command.case_id, command.expected_version)
+        review = _project(uow, command, "file_with_office")
         review.file_with_office(self.clock.today(), command.reference)
         return _result(review)
 
 
-def _project(uow, case_id, expected_version) -> PlacementReview:
-    review = uow.get(PlacementReview, case_id, "project under review")
-    check_version(review, expected_version)
+def _project(uow, command, endpoint: str) -> PlacementReview:
+    """The project's review, if the caller may call `endpoint` on it (services/review/access.py), at
+    the version the caller saw."""
+    review = uow.get(PlacementReview, command.case_id, "project under review")
+    access.check(endpoint, uow.actor, access.project_review_facts(review))
+    check_version(review, command.expected_version)
     return review
 
 

@@ -5,14 +5,18 @@ project review (placement.py). Written once here; each aggregate calls them with
 - A reviewer who declared a conflict of interest cannot score (declaring twice records nothing).
 - A score is from 0 to 100; a reviewer's later score replaces their earlier one.
 - The decision comes after at least one score, and is not taken by whoever the programme bars
-  from it (A: whoever audited the case; B: whoever scored the project). The rule ids and
-  messages differ by programme: each passes its own `DecisionRules`.
+  from it (A: whoever audited the case, and whoever scored it; B: whoever scored the project).
+  Each programme passes its own bars (`Bar`: who, the rule id, the message).
+- Reviewers and deciders are compared by their canonical ids (shared/actors.py), so an id spelt
+  with other case or surrounding space is the same person, also in what was recorded before
+  tokens were normalised.
 """
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from shared.actors import among, normal_form
 from shared.errors import rule_violation
 
 SCORE_RANGE = (0, 100)
@@ -20,12 +24,12 @@ SCORE_RANGE = (0, 100)
 
 def is_new_conflict(reviewer: str, conflicts: Collection[str]) -> bool:
     """Whether a declaration has anything to record: a reviewer declares a conflict once."""
-    return reviewer not in conflicts
+    return not among(reviewer, conflicts)
 
 
 def check_score(reviewer: str, score: int, conflicts: Collection[str], subject: str) -> None:
     """A reviewer's score of the `subject` ("case", "project"): not conflicted, and in range."""
-    if reviewer in conflicts:
+    if among(reviewer, conflicts):
         raise rule_violation("review.conflict_of_interest", "a reviewer who declared a conflict of interest "
                              f"cannot review this {subject}", fields={"score": ["conflict of interest declared"]})
     low, high = SCORE_RANGE
@@ -35,22 +39,26 @@ def check_score(reviewer: str, score: int, conflicts: Collection[str], subject: 
 
 
 def replace_score(scores: dict[str, int], reviewer: str, score: int) -> None:
-    """A reviewer's later score replaces their earlier one (a `Scored` event's effect)."""
+    """A reviewer's later score replaces their earlier one (a `Scored` event's effect), whatever the
+    spelling of their id when it was recorded."""
+    for earlier in [r for r in scores if normal_form(r) == normal_form(reviewer)]:
+        del scores[earlier]
     scores[reviewer] = score
 
 
 @dataclass(frozen=True)
-class DecisionRules:
-    """A programme's separation of duties for the decision, and its refusal texts."""
-    barred_rule: str          # e.g. separation_of_duties.audit_decide
-    barred_message: str
-    unscored_message: str     # review.decision.scored's message
+class Bar:
+    """Who may not decide, and the refusal that says so."""
+    actors: Collection[str]
+    rule: str                 # e.g. separation_of_duties.audit_decide
+    message: str
 
 
-def check_decider(decider: str, barred: Collection[str], scores: dict[str, int], rules: DecisionRules) -> None:
-    """The decider is not among the `barred`, and at least one reviewer scored."""
-    if decider in barred:
-        raise rule_violation(rules.barred_rule, rules.barred_message)
+def check_decider(decider: str, bars: Collection[Bar], scores: dict[str, int], unscored_message: str) -> None:
+    """The decider is barred by none of `bars` (canonical ids), and at least one reviewer scored."""
+    for bar in bars:
+        if among(decider, bar.actors):
+            raise rule_violation(bar.rule, bar.message)
     if not scores:
-        raise rule_violation("review.decision.scored", rules.unscored_message,
+        raise rule_violation("review.decision.scored", unscored_message,
                              fields={"case_id": ["no reviewer's score"]})

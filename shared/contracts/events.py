@@ -7,7 +7,7 @@ payload against the schema of the version it declares.
 """
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, pre_dump, validate
 
 from shared.contracts.base import (PROGRAMMES, ActorRef, Reported, SourceRef, StrictSchema, integer, iso_date, many,
                                    reason, text, yuan_fen)
@@ -102,6 +102,26 @@ class CasePaperDeliveryRecorded(StrictSchema):
     received_on = iso_date(required=True)
     compliant = fields.Boolean(required=True)
     findings = many(fields.Dict(), required=True)
+
+
+class CasePaperDeliveryRecordedV2(StrictSchema):
+    """v2: facts only. v1 carried the delivery's spine text ("unit name + talent name") and findings
+    that quote it: the talent's name on the bus. v2 carries the delivery without its spine text and
+    each finding by its rule (copies, cover_colour, spine_text, …); the officer's record, with the
+    problem in words, stays in the application service (`history`). Stored v1 events are never
+    rewritten: they are handed out as v2 (see WITHHELD_VERSIONS)."""
+    delivery = fields.Dict(required=True)       # the delivery's facts (copies, binding, seals …), no spine text
+    received_on = iso_date(required=True)
+    compliant = fields.Boolean(required=True)
+    findings = many(text(64), required=True)    # the rule of each finding
+
+    @pre_dump
+    def _facts_only(self, event: dict, **kwargs) -> dict:
+        return {**event, "delivery": {k: v for k, v in event["delivery"].items() if k not in PAPER_PERSONAL},
+                "findings": [finding["rule"] for finding in event["findings"]]}
+
+
+PAPER_PERSONAL = ("spine_text",)   # "单位名称+人才姓名": the talent's name
 
 
 class CaseMilestoneRecorded(StrictSchema):
@@ -222,6 +242,7 @@ PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("application.case.ReturnedForCorrection", 1): CaseReturnedForCorrection,
     ("application.case.ReturnedForCorrection", 2): CaseReturnedForCorrectionV2,
     ("application.case.PaperDeliveryRecorded", 1): CasePaperDeliveryRecorded,
+    ("application.case.PaperDeliveryRecorded", 2): CasePaperDeliveryRecordedV2,
     ("review.case_review.Opened", 1): ReviewOpened,
     ("review.case_review.SubmissionReceived", 1): ReviewSubmissionReceived,
     ("review.case_review.AuditApproved", 1): AuditApproved,
@@ -242,6 +263,11 @@ PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     **FUNDING_PAYLOADS,
     **PLACEMENT_PAYLOADS,
 }
+
+# Versions that carried personal data: a stored event signed in one of them is never handed out as
+# it was (neither by the relay nor by `events_after`): shared/messaging/translate.py dumps it with
+# the current version, which drops the personal fields, and the service signs that anew.
+WITHHELD_VERSIONS = frozenset({("application.case.PaperDeliveryRecorded", 1)})
 
 CURRENT_VERSION = {event_type: max(v for t, v in PAYLOADS if t == event_type) for event_type, _ in PAYLOADS}
 _instances = {key: schema() for key, schema in PAYLOADS.items()}

@@ -7,7 +7,7 @@ import sys
 from functools import cache
 
 from shared.contracts.envelope import event_id_for
-from shared.contracts.events import current, payload_schema
+from shared.contracts.events import WITHHELD_VERSIONS, current, payload_schema
 from shared.signing import signed_schema_version
 
 
@@ -69,12 +69,18 @@ class EventSigning:
 
 def to_envelope(service: str, app, notification) -> dict | None:
     """The envelope as it travels: with the store position and, beside it, the signature recorded
-    with the event (the payload dumped with the schema version that was signed)."""
+    with the event (the payload dumped with the schema version that was signed). An event signed
+    in a version that carried personal data (WITHHELD_VERSIONS) leaves in the current version
+    instead, which drops those fields, signed anew by this service: stored events are never
+    rewritten, and personal data never leaves again."""
     event = app.mapper.to_domain_event(notification)
     signature = event.__dict__.get("signature")
     envelope = envelope_of(service, event, signed_schema_version(signature) if signature else None)
     if envelope is None:
         return None
+    if (envelope["type"], envelope["schema_version"]) in WITHHELD_VERSIONS:
+        envelope = envelope_of(service, event)
+        signature = app.sign_event(event) if app.sign_event is not None else None
     envelope["position"] = notification.id
     if signature:
         envelope["signature"] = signature

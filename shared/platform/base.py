@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+from shared.access import PLATFORM_ROWS
 from shared.contracts import platform as contracts
 from shared.messaging.translate import envelopes_after
 from shared.platform.endpoints import command, public, query
@@ -13,7 +14,7 @@ from shared.messaging.parked import parked_id
 from shared.platform.parking import PARKED, replay
 from shared.platform.request import Request
 
-CATCH_UP_ROLES = ("auditor", "operator")   # no caller token carries "system" (shared/identity.py)
+CATCH_UP_ROLES = tuple(PLATFORM_ROWS["events_after"])   # no caller token carries "system" (shared/identity.py)
 
 
 class PlatformService:
@@ -30,12 +31,12 @@ class PlatformService:
         events, last = envelopes_after(self.store.service, self.store.app, call.data["position"], call.data["limit"])
         return {"events": events, "last_position": last}
 
-    @query(contracts.ParkedEvents, roles=("operator",))
+    @query(contracts.ParkedEvents, roles=tuple(PLATFORM_ROWS["parked_events"]))
     def parked_events(self, call):
         return self.store.views.page(PARKED, {"status": call.data["status"]}, order_by="parked_at",
                                      limit=call.data["limit"], offset=call.data["offset"])
 
-    @command(contracts.ReplayParked, roles=("operator",))
+    @command(contracts.ReplayParked, roles=tuple(PLATFORM_ROWS["replay_parked"]))
     def replay_parked(self, call):
         """Send parked events back to the inbox, which verifies each one's signature again."""
         event_id = call.data["event_id"] and str(call.data["event_id"])

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services import samples
-from services.application.app import check_case_access
+from services.application.access import case_facts, check
 from services.application.domain import Case, UnitStanding
 from shared import policy
 from shared.errors import NotYet, Refused
@@ -238,13 +238,13 @@ def test_case_streams_are_their_own_case_ids():
 
 
 def test_a_unit_contact_sees_only_their_own_units_cases():
-    doc = {"case_id": "c", "unit_id": "unit-1"}
-    check_case_access(Identity("contact-1", "unit_contact", "unit-1"), doc)
-    check_case_access(Identity("officer-1", "officer"), doc)
+    facts = case_facts({"case_id": "c", "unit_id": "unit-1", "status": "draft"})
+    check("status", Identity("contact-1", "unit_contact", "unit-1"), facts)
+    check("status", Identity("officer-1", "officer"), facts)
     for outsider in (Identity("contact-2", "unit_contact", "unit-2"), Identity("contact-3", "unit_contact")):
         with pytest.raises(Refused) as caught:
-            check_case_access(outsider, doc)
-        assert caught.value.code == "forbidden"
+            check("status", outsider, facts)
+        assert (caught.value.code, caught.value.rule) == ("forbidden", "roles.own_unit")
 
 
 def test_awards_and_papers_are_attached_in_the_order_entered():

@@ -9,7 +9,8 @@ from shared.errors import Refused
 from shared.identity import Identity
 
 from services.registration import commands
-from services.registration.app import RegistrationApplication, check_unit_access
+from services.registration.access import check, unit_facts
+from services.registration.app import RegistrationApplication
 from services.registration.domain import Unit, unit_id_for
 from tests.unit.unit_helpers import handled, unit_details
 
@@ -62,11 +63,11 @@ def test_the_audit_event_records_who_audited(make_app):
 def test_a_unit_contact_acts_on_their_own_unit_only():
     mine, theirs = unit_id_for("91110114MA01ABCD12"), unit_id_for("91110114MA01ABCD13")
     contact = Identity("contact-1", "unit_contact", str(mine))
-    check_unit_access(contact, mine)
+    check("update_details", contact, unit_facts(mine))
     with pytest.raises(Refused) as caught:
-        check_unit_access(contact, theirs)
+        check("update_details", contact, unit_facts(theirs))
     assert (caught.value.code, caught.value.rule) == ("forbidden", "roles.own_unit")
-    check_unit_access(Identity("officer-1", "officer"), theirs)
+    check("get_unit", Identity("officer-1", "officer"), unit_facts(theirs))
 
 
 POLICY_A = policy.current("A")

@@ -155,8 +155,8 @@ def test_a_whole_placement_publishes_every_programme_b_event_type_under_its_cont
                                                                              reason="产业化"))
     assert granted["amount_fen"] == 500_000_000
     with pytest.raises(Refused) as caught:
-        run(placements, DECIDER, commands.ReportPayment(idempotency_key=granted["idempotency_key"], attempt=1,
-                                                        outcome="paid", office_reference="bank-x"))
+        run(placements, Identity(DECIDER.actor_id.upper(), "funding_officer"), commands.ReportPayment(
+            idempotency_key=granted["idempotency_key"], attempt=1, outcome="paid", office_reference="bank-x"))
     assert caught.value.rule == "separation_of_duties.decide_release"
     run(placements, OFFICE, commands.ReportPayment(idempotency_key=granted["idempotency_key"], attempt=1,
                                                    outcome="returned", office_reference="bank-3"))

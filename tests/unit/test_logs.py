@@ -69,3 +69,36 @@ def test_exceptions_are_logged_as_text_in_the_line(lines):
 def test_unicode_stays_readable(lines):
     logs.get_logger("test").info("审核通过")
     assert lines()[0]["event"] == "审核通过"
+
+
+# -- no personal data -----------------------------------------------------------------------------
+ID_NUMBER = "11010519491231002X"        # its check character holds
+
+
+def test_personal_fields_are_redacted_at_any_depth(lines):
+    logs.get_logger("test").info("declared", talent={"name": "王晓明", "birth_date": "1972-03-15"},
+                                 delivery={"copies": 5, "spine_text": "某公司 王晓明"}, contact_phone_ok=1,
+                                 form={"contact": {"phone": "13800138000"}, "category": "outstanding"})
+    line = lines()[-1]
+    assert line["talent"] == "[redacted]" and line["delivery"] == {"copies": 5, "spine_text": "[redacted]"}
+    assert line["form"] == {"contact": "[redacted]", "category": "outstanding"} and line["contact_phone_ok"] == 1
+    assert "王晓明" not in json.dumps(line, ensure_ascii=False)
+
+
+def test_id_and_mobile_numbers_are_redacted_in_any_text_and_traceback(lines):
+    logs.get_logger("test").info(f"expert {ID_NUMBER} called from 13912345678", position=12345678901)
+    try:
+        raise ValueError(f"bad id {ID_NUMBER.lower()}")
+    except ValueError:
+        logs.get_logger("test").exception("failed")
+    logging.getLogger("nameko.other").warning("a library says 13800138000 and %s", ID_NUMBER)
+    found = lines()
+    text = json.dumps(found, ensure_ascii=False)
+    assert ID_NUMBER not in text and ID_NUMBER.lower() not in text and "13912345678" not in text
+    assert "13800138000" not in text and found[0]["position"] == 12345678901
+    assert found[0]["event"] == "expert [redacted] called from [redacted]"
+
+
+def test_numbers_that_only_look_like_an_id_number_stay():
+    almost = ID_NUMBER[:-1] + "1"      # the check character does not hold
+    assert logs.redact_personal(None, None, {"event": f"ref {almost}"})["event"] == f"ref {almost}"
