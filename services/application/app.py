@@ -9,12 +9,11 @@ from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
 
 from shared import materials
-from services.application import access, commands, history
+from services.application import access, commands, history, provenance
 from services.application.domain import Case, UnitStanding
 from services.application.filing import documents_by_code
 from services.application.placement import Placement
 from services.application.placements import PlacementCommands, PlacementsView
-from services.application import provenance
 from services.application.provenance import report
 
 CASES = "cases"

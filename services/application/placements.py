@@ -12,9 +12,9 @@ from shared.identity import system_actor
 from shared.messaging.inbox import source_ref
 
 from services.application import access, commands
-from services.application.provenance import report
 from services.application.domain import UnitStanding
 from services.application.placement import Cooperation, ExpertStanding, ExpertTerm, Placement, expert_term_id
+from services.application.provenance import report
 
 PLACEMENTS = "placements"
 

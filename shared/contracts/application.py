@@ -316,6 +316,8 @@ class HistoryEntry(Reply):
         "description": "the event id that caused it (another service's event), or null for a caller's command"})
     data = fields.Dict(required=True, metadata={"description": "the entry's facts as recorded; `source` points at "
                                                                "the causing event (docs/history.md)"})
+    supersedes = fields.List(integer(min=1), validate=validate.Length(max=100_000), metadata={
+        "description": "the sequences of the earlier entries this one changes (a retry, a return, a resubmission…)"})
 
 
 class CaseHistory(Reply):

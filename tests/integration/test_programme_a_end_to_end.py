@@ -35,7 +35,10 @@ def test_a_case_from_registration_to_the_end_of_its_term(tmp_path):
         deadlines = story.wait_for_the_end_of_the_term(timeout=90)
         with cluster.rpc("auditor-1", "auditor") as rpc:
             items = rpc.funding.disbursements(case_id=facts["case_id"])["items"]
-            entries = rpc.application.history(case_id=facts["case_id"])["entries"]
+            # the application learns of funding's last events a moment after funding recorded them
+            entries = story.until(lambda: (found := rpc.application.history(case_id=facts["case_id"])["entries"])
+                                  and [e["summary"] for e in found].count("deadline reached") == 2 and found,
+                                  "the case stream records both deadlines")
             ended = story.until(lambda: [e for e in rpc.application.history(case_id=left)["entries"]
                                          if e["summary"] == "ended early"], "the early end reaches the case")
 

@@ -90,13 +90,13 @@ def test_system_entries_say_which_rule_made_the_system_act(cluster):
 
 # -- an early end recorded late --------------------------------------------------------------------------------
 def late_early_end(cluster):
-    """Decided at START; the talent left 30 days later; the funding officer records it 120 days later."""
+    """Decided at START; the talent left 30 days later; an officer records it 120 days later."""
     case_id = decided_case(cluster)
     cluster.settle()
     left_on = START.date() + timedelta(days=30)
     cluster.application.clock.advance(days=120)
     handled(cluster.funding, paying.EndEarly(case_id=case_id, ended_on=left_on, reason="调离昌平区"),
-            "fo-2", "funding_officer")
+            "officer-4", "officer")
     cluster.settle()
     return case_id, left_on
 
@@ -104,7 +104,7 @@ def late_early_end(cluster):
 def test_an_early_end_carries_its_reason_date_and_officer_and_is_effective_when_it_happened(cluster):
     case_id, left_on = late_early_end(cluster)
     ended = one(entries(cluster, case_id), "ended early")
-    assert (ended["actor"]["actor_id"], ended["actor"]["role"]) == ("fo-2", "funding_officer")
+    assert (ended["actor"]["actor_id"], ended["actor"]["role"]) == ("officer-4", "officer")
     assert ended["reason"] == "调离昌平区"
     assert ended["dates"]["ended_on"] == left_on.isoformat()
     assert ended["effective_at"] == midnight(left_on).isoformat()
