@@ -8,6 +8,8 @@ from shared.platform.store import EventStore
 from services.application import commands
 from services.application import placement_endpoints   # the module: `nameko run` looks for services in ours
 from services.application.app import CASES, ApplicationApplication, check_case_access
+from shared.contracts import platform as privacy_contracts
+from shared.privacy.erasure import ErasePerson
 
 READERS = ("unit_contact", "officer", "reviewer", "decision_maker", "funding_officer", "auditor")
 
@@ -15,6 +17,16 @@ READERS = ("unit_contact", "officer", "reviewer", "decision_maker", "funding_off
 class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformService, base.InboxService):
     name = "application"
     store = EventStore(ApplicationApplication)
+
+    @command(privacy_contracts.ErasePerson, roles=("operator",))
+    def erase_person(self, call):
+        """Erases a talent's personal data by destroying their data keys (PIPL art. 47; docs/privacy.md):
+        name them by `person_id` or by the `case_id` they were declared on, with the `legal_reason`, which is
+        recorded with the erasure. Every event, amount, rule and date stays and every stream replays; the
+        talent's fields read `erased` from then on in queries, history and rebuilt read models, here and in
+        review and funding (the integration event `application.person.Erased` carries the person id only).
+        Refuses: `not_found` (no person is known by that ID number, or the case holds no personal data)."""
+        return call.handle(ErasePerson)
 
     @command(contracts.FileCase, roles=("unit_contact",))
     def file_case(self, call):
