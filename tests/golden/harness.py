@@ -218,8 +218,21 @@ def read_models(store) -> dict[str, list[dict]]:
     for collection in collections:
         items, total = store.views.find(collection, limit=100_000)
         assert len(items) == total
-        docs[collection] = items
+        docs[collection] = [opened_doc(store.app, doc) for doc in items]
     return docs
+
+
+def opened_doc(app, doc: dict) -> dict:
+    """A read-model document with a sealed personal value (the pool's expert names) shown as its
+    form and what it opens to, as `opened` does for stored events."""
+    from services.registration.app import opened as opened_names
+    from shared.privacy.sealing import is_sealed
+
+    if not is_sealed(doc.get("name")):
+        return doc
+    sealed = doc["name"]
+    return {**doc, "name": {"$personal": sealed["$personal"], "kid": sealed["kid"], "nonce": "<nonce>",
+                            "ct": "<ciphertext>", "opens_to": opened_names(app, doc)["name"]}}
 
 
 def wall_times(store) -> set[str]:
