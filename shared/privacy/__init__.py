@@ -10,15 +10,15 @@ def open_keystore(config, service: str):
     the privacy keys are missing or malformed (the service refuses to start)."""
     from shared.eventstore.settings import StoreSettings
     from shared.privacy.keystore import Keystore
-    from shared.privacy.master import PrivacyKeys, keys_file
+    from shared.privacy.master import LiveMasterKeys, keys_file
 
-    keys = PrivacyKeys.load(keys_file(config.keys_dir, config.privacy_keys_file))
+    keys = LiveMasterKeys(keys_file(config.keys_dir, config.privacy_keys_file))
     settings = StoreSettings.of(config, service)
     if settings.kind == "sqlite":
-        return Keystore(service, keys.master, keys.index_key, sqlite_path=settings.sqlite_path(f"{service}-keys"))
+        return Keystore(service, keys, keys.index_key, sqlite_path=settings.sqlite_path(f"{service}-keys"))
     import psycopg
 
-    return Keystore(service, keys.master, keys.index_key,
+    return Keystore(service, keys, keys.index_key,
                     connect=lambda: psycopg.connect(**settings.postgres.connect_kwargs()), schema=f"{service}_keys")
 
 

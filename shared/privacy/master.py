@@ -98,3 +98,44 @@ def generate_if_missing(keys_dir: str) -> bool:
     os.makedirs(keys_dir, mode=0o700, exist_ok=True)
     PrivacyKeys.generate().save(path)
     return True
+
+
+class LiveMasterKeys:
+    """The master keys of a running service, re-read when the keys file changes (checked at most
+    every RELOAD_SECONDS), so a rotation reaches running services without a restart: they wrap new
+    data keys under the new master key and unwrap re-wrapped ones."""
+    RELOAD_SECONDS = 2.0
+
+    def __init__(self, path: str):
+        import threading
+        self.path, self._lock = path, threading.Lock()
+        self._keys, self._stamp, self._checked = PrivacyKeys.load(path), self._file_stamp(), 0.0
+
+    def _file_stamp(self):
+        try:
+            stat = os.stat(self.path)
+            return stat.st_mtime_ns, stat.st_size
+        except OSError:
+            return None
+
+    def _fresh(self, force: bool = False) -> PrivacyKeys:
+        import time
+        now = time.monotonic()
+        if force or now - self._checked >= self.RELOAD_SECONDS:
+            with self._lock:
+                self._checked = now
+                stamp = self._file_stamp()
+                if stamp is not None and stamp != self._stamp:
+                    self._keys, self._stamp = PrivacyKeys.load(self.path), stamp
+        return self._keys
+
+    @property
+    def index_key(self) -> bytes:
+        return self._keys.index_key   # never rotated in place: a new index key means re-indexing
+
+    def current(self) -> tuple[str, bytes]:
+        return self._fresh().master.current()
+
+    def get(self, kid: str) -> bytes | None:
+        key = self._fresh().master.get(kid)
+        return key if key is not None else self._fresh(force=True).master.get(kid)
