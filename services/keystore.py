@@ -3,6 +3,7 @@
     python -m services.keystore rotate                 # new master key; every service's data keys re-wrapped
     python -m services.keystore status                 # data keys per service and the master keys wrapping them
     python -m services.keystore migrate-index          # index the ID numbers of records made before the index
+    python -m services.keystore reapply-erasures       # after restoring a keystore backup: erase again
 
 `rotate` adds a master key to the privacy keys file and makes it current, waits until running
 services have re-read the file (they check it every few seconds), re-wraps every data key of every
@@ -99,9 +100,40 @@ def migrate_index(config: Settings) -> dict:
     return counts
 
 
+def reapply_erasures(config: Settings, services=("registration", "application")) -> dict:
+    """Erase again every person whose erasure the event stores record, in every service's keystore:
+    a keystore restored from a backup older than an erasure must not bring the key back."""
+    people = set()
+    for service in services:
+        app = APPLICATIONS[service](env=StoreSettings.of(config, service).event_store_env())
+        try:
+            position = 0
+            while notifications := app.recorder.select_notifications(start=position + 1, limit=1000,
+                                                                      topics=_erasure_topics()):
+                people |= {app.mapper.to_domain_event(n).person_id for n in notifications}
+                position = notifications[-1].id
+        finally:
+            app.close()
+    erased = {}
+    for service in APPLICATIONS:
+        keystore = open_keystore(config, service)
+        try:
+            erased[service] = sum(1 for person in people if keystore.erase(person)["data_keys"])
+        finally:
+            keystore.close()
+    return {"people": len(people), "keys_destroyed_again": erased}
+
+
+def _erasure_topics() -> list[str]:
+    from eventsourcing.utils import get_topic
+
+    from shared.privacy.erasure import Erasure
+    return [get_topic(Erasure.Erased), get_topic(Erasure.ErasedAgain)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("rotate", "status", "migrate-index"))
+    parser.add_argument("command", choices=("rotate", "status", "migrate-index", "reapply-erasures"))
     parser.add_argument("--config", default="deploy/config.yaml")
     args = parser.parse_args(argv)
     setup_yaml_parser()
@@ -119,6 +151,10 @@ def main(argv=None) -> int:
             for service, masters in status(config).items():
                 print(f"{service}: " + (", ".join(f"{n} data keys under {kid}" for kid, n in masters.items())
                                         or "no data keys"))
+        elif args.command == "reapply-erasures":
+            done = reapply_erasures(config)
+            print(f"{done['people']} erased people; data keys destroyed again: "
+                  + ", ".join(f"{s} {n}" for s, n in done["keys_destroyed_again"].items()))
         else:
             counts = migrate_index(config)
             print(f"indexed {counts['experts']} experts under their existing ids and {counts['contacts']} unit "

@@ -62,3 +62,30 @@ def test_the_index_migration_maps_legacy_experts_to_their_existing_ids(tmp_path)
     assert migrate_index(config)["experts"] == 1            # safe to run again: the same mapping
     registration = app_of(config, RegistrationApplication)
     assert registration.vault.find_person("11010119800101123x") == str(legacy_expert_id("11010119800101123X"))
+
+
+def test_a_keystore_restored_from_before_an_erasure_is_erased_again(tmp_path):
+    import shutil
+
+    from services.keystore import reapply_erasures
+    from shared.privacy import ERASED
+    from shared.privacy.erasure import ErasePerson
+    from tests.unit.unit_helpers import handled
+
+    config = configured(tmp_path)
+    app = app_of(config)
+    case = Case(programme="A", unit_id=uuid4(), title="t", policy_edition="e")
+    case._talent_declared(talent=dict(TALENT), claims=[], category="outstanding", entries={})
+    app.save(case)
+    keystore_file = tmp_path / "data" / "application-keys.sqlite"
+    app.vault.keystore.close()
+    shutil.copy(keystore_file, tmp_path / "backup.sqlite")                          # last night's backup
+    handled(app, ErasePerson(case_id=case.id, legal_reason="PIPL art. 47"), "ops-1", "operator")
+    app.vault.keystore.close()
+    shutil.copy(tmp_path / "backup.sqlite", keystore_file)                          # restored after a disk loss
+    restored = app_of(config)
+    assert restored.repository.get(case.id).talent["name"] == "王晓明"              # the key came back ...
+
+    assert reapply_erasures(config)["keys_destroyed_again"]["application"] == 1
+    again = app_of(config)
+    assert again.repository.get(case.id).talent["name"] == ERASED                  # ... and is gone again
