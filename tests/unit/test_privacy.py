@@ -159,3 +159,42 @@ def test_an_application_without_a_keystore_refuses_to_read_sealed_values(tmp_pat
     bare = ApplicationApplication(env=StoreSettings.of(config, "application").event_store_env())
     with pytest.raises(Unreadable):
         bare.repository.get(case.id)
+
+
+def test_the_keystore_works_the_same_on_postgresql(tmp_path):
+    """Data keys, the keyed index, record subjects, erasure and re-wrapping on a PostgreSQL schema."""
+    psycopg = pytest.importorskip("psycopg")
+    from shared.config import PostgresSettings
+    from shared.privacy import open_keystore
+    from tests.support.postgres import SERVER, throwaway_database
+
+    try:
+        psycopg.connect(dbname="postgres", connect_timeout=3, **SERVER).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    with throwaway_database() as dbname:
+        generate_if_missing(str(tmp_path / "keys"))
+        config = Settings(keys_dir=str(tmp_path / "keys"), store_kind="postgres",
+                          postgres=PostgresSettings(dbname=dbname, **SERVER))
+        StoreSettings.of(config, "registration").prepare()
+        keystore = open_keystore(config, "registration")
+        try:
+            kid, key = keystore.key_for("person-1")
+            assert keystore.key_for("person-1")[0] == kid and keystore.key_by_kid(kid) is not None
+            person = keystore.person_for("id", "110101199001011234")
+            assert keystore.find_person("id", " 110101199001011234 ") == person
+            keystore.hold("record-1", "person-1")
+            assert keystore.find_subject("record-1") == "person-1"
+            path = keys_file(config.keys_dir)
+            keys = PrivacyKeys.load(path)
+            keys.add_master()
+            keys.save(path)
+            keystore._by_kid.clear(), keystore._by_person.clear()
+            import time
+            time.sleep(keystore.master.RELOAD_SECONDS + 0.1)
+            assert keystore.rewrap() == (1, 1) and keystore.master_kids_in_use() == {keys.master.current_kid}
+            assert keystore.erase("person-1") == {"data_keys": 1, "person_index": 0, "record_subjects": 1}
+            keystore._by_kid.clear()
+            assert keystore.key_by_kid(kid) is None
+        finally:
+            keystore.close()
