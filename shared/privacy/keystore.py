@@ -62,9 +62,9 @@ class Keystore:
         self._lock = threading.RLock()
         self._by_kid: dict[str, _Cached] = {}
         self._by_person: dict[str, _Cached] = {}
+        self._subjects: dict[str, str] = {}      # record -> person, as recorded (erasure forgets them)
         if sqlite_path is not None:
-            self._connect = lambda: sqlite3.connect(sqlite_path, timeout=5, isolation_level=None,
-                                                    check_same_thread=False)
+            self._connect = lambda: _sqlite_connection(sqlite_path)
             self._param, self._prefix, self._upsert_ignore = "?", "", "INSERT OR IGNORE INTO"
         else:
             self._connect = connect
@@ -76,6 +76,27 @@ class Keystore:
     # -- plumbing -----------------------------------------------------------------------------
     def _sql(self, sql: str) -> str:
         return sql.replace("{p}", self._prefix).replace("?", self._param)
+
+    def _atomic(self, *statements) -> None:
+        """The (sql, params) statements in one transaction: one commit (one fsync) for all."""
+        with self._lock:
+            for attempt in (0, 1):
+                try:
+                    if self._conn is None:
+                        self._conn = self._connect()
+                    self._conn.execute("BEGIN IMMEDIATE" if self._param == "?" else "BEGIN")
+                    try:
+                        for sql, params in statements:
+                            self._conn.execute(self._sql(sql), params)
+                    except BaseException:
+                        self._conn.execute("ROLLBACK")
+                        raise
+                    self._conn.execute("COMMIT")
+                    return
+                except Exception as problem:
+                    if attempt or not _connection_lost(problem):
+                        raise
+                    self._conn = None
 
     def _execute(self, sql: str, params=()):
         with self._lock:
@@ -114,15 +135,60 @@ class Keystore:
             return cached.kid, cached.key
         rows = self._execute("SELECT kid, master_kid, wrapped FROM {p}data_keys WHERE person_id = ?", (person_id,))
         if not rows:
-            kid, raw = str(uuid4()), AESGCM.generate_key(bit_length=256)
-            master_kid, wrapped = self._wrap(person_id, kid, raw)
-            self._execute(f"{self._upsert_ignore} {{p}}data_keys (person_id, kid, master_kid, wrapped, created_at) "
-                          f"VALUES (?, ?, ?, ?, ?){self._ignore_conflict()}",
-                          (person_id, kid, master_kid, wrapped, _now()))
+            self._atomic(self._new_key(person_id))
             rows = self._execute("SELECT kid, master_kid, wrapped FROM {p}data_keys WHERE person_id = ?",
                                  (person_id,))
         kid, master_kid, wrapped = rows[0]
         return self._remember(person_id, kid, self._unwrap(person_id, kid, master_kid, wrapped))
+
+    def _new_key(self, person_id: str) -> tuple[str, tuple]:
+        """The statement storing a new data key for the person (ignored if one is there already)."""
+        return self._fresh_key(person_id)[0]
+
+    def _fresh_key(self, person_id: str) -> tuple[tuple[str, tuple], str, AESGCM]:
+        kid, raw = str(uuid4()), AESGCM.generate_key(bit_length=256)
+        master_kid, wrapped = self._wrap(person_id, kid, raw)
+        statement = (f"{self._upsert_ignore} {{p}}data_keys (person_id, kid, master_kid, wrapped, created_at) "
+                     f"VALUES (?, ?, ?, ?, ?){self._ignore_conflict()}", (person_id, kid, master_kid, wrapped, _now()))
+        return statement, kid, AESGCM(raw)
+
+    def record_key(self, record_id: str, person_id: str | None = None) -> tuple[str, str, AESGCM]:
+        """(person, kid, key) for a record's personal fields: the person recorded for the record (or
+        `person_id`, or a new random person), with their data key, made in one transaction if new."""
+        record_id = str(record_id)
+        person = self._subjects.get(record_id)
+        if person is None or (person_id is not None and person != str(person_id)):
+            candidate = str(person_id or uuid4())
+            if person_id is not None:
+                holding = (f"{self._upsert_or_replace()} {{p}}record_subjects (record_id, person_id) VALUES (?, ?)"
+                           f"{self._replace_conflict()}", (record_id, candidate))
+            else:
+                holding = (f"{self._upsert_ignore} {{p}}record_subjects (record_id, person_id) VALUES (?, ?)"
+                           f"{self._ignore_conflict()}", (record_id, candidate))
+            cached = self._by_person.get(candidate)
+            made = None
+            if cached is not None and cached.until > time.monotonic():
+                self._atomic(holding)
+            elif person_id is not None:
+                self._atomic(holding, self._new_key(candidate))
+            else:   # a new random person: their key is new too, and known here without reading it back
+                made = self._fresh_key(candidate)
+                self._atomic(holding, made[0])
+            person = self._execute("SELECT person_id FROM {p}record_subjects WHERE record_id = ?", (record_id,))[0][0]
+            if person != candidate:   # another writer recorded the record's person first
+                made = None
+                self._atomic(self._new_key(person))
+            self._subjects[record_id] = person
+            if made is not None:
+                self._remember(person, made[1], made[2])
+        kid, key = self.key_for(person)
+        return person, kid, key
+
+    def _upsert_or_replace(self) -> str:
+        return "INSERT OR REPLACE INTO" if self._param == "?" else "INSERT INTO"
+
+    def _replace_conflict(self) -> str:
+        return "" if self._param == "?" else " ON CONFLICT (record_id) DO UPDATE SET person_id = EXCLUDED.person_id"
 
     def key_by_kid(self, kid: str) -> AESGCM | None:
         """The data key with that id, or None once its person was erased."""
@@ -193,6 +259,9 @@ class Keystore:
     def person_for(self, kind: str, id_number: str, new_id=None) -> str:
         """The person this ID number names, made (a random id, or `new_id`) if none is indexed."""
         digest = self.digest(kind, id_number)
+        found = self._execute("SELECT person_id FROM {p}person_index WHERE digest = ?", (digest,))
+        if found:
+            return found[0][0]
         self._execute(f"{self._upsert_ignore} {{p}}person_index (digest, person_id) VALUES (?, ?)"
                       f"{self._ignore_conflict()}", (digest, str(new_id or uuid4())))
         return self._execute("SELECT person_id FROM {p}person_index WHERE digest = ?", (digest,))[0][0]
@@ -205,17 +274,15 @@ class Keystore:
     # -- record subjects ----------------------------------------------------------------------
     def subject_of(self, record_id: str) -> str:
         """The person a record's personal fields belong to, made on the record's first personal write."""
-        self._execute(f"{self._upsert_ignore} {{p}}record_subjects (record_id, person_id) VALUES (?, ?)"
-                      f"{self._ignore_conflict()}", (str(record_id), str(uuid4())))
-        return self._execute("SELECT person_id FROM {p}record_subjects WHERE record_id = ?", (str(record_id),))[0][0]
+        return self.record_key(record_id)[0]
 
     def find_subject(self, record_id: str) -> str | None:
         rows = self._execute("SELECT person_id FROM {p}record_subjects WHERE record_id = ?", (str(record_id),))
         return rows[0][0] if rows else None
 
     def hold(self, record_id: str, person_id: str) -> None:
-        self._execute(f"{self._upsert_ignore} {{p}}record_subjects (record_id, person_id) VALUES (?, ?)"
-                      f"{self._ignore_conflict()}", (str(record_id), str(person_id)))
+        """Record that the record's personal fields (from now on) belong to `person_id`."""
+        self.record_key(record_id, person_id)
 
     # -- erasure ------------------------------------------------------------------------------
     def erase(self, person_id: str) -> dict:
@@ -227,6 +294,8 @@ class Keystore:
             self._execute(f"DELETE FROM {{p}}{table} WHERE person_id = ?", (person_id,))
             counts[table] = before
         with self._lock:
+            for record in [r for r, p in self._subjects.items() if p == person_id]:
+                del self._subjects[record]
             cached = self._by_person.pop(person_id, None)
             if cached is not None:
                 self._by_kid.pop(cached.kid, None)
@@ -236,6 +305,15 @@ class Keystore:
 
     def has_key(self, person_id: str) -> bool:
         return bool(self._execute("SELECT 1 FROM {p}data_keys WHERE person_id = ?", (str(person_id),)))
+
+
+def _sqlite_connection(path: str):
+    """WAL with synchronous=FULL, as the event store: a data key is durable before the event it
+    seals is written (the mapper runs before the store's transaction), and a commit is one fsync."""
+    connection = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    return connection
 
 
 def _connection_lost(problem: Exception) -> bool:

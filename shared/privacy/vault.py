@@ -37,18 +37,17 @@ class Vault:
         return self.keystore.find_person(ID_NUMBERS, id_number)
 
     def subject(self, entry, stream_id: str, state: dict) -> str:
+        """Whose key seals this event's personal fields (the inventory's `subject`); the key is made
+        with the record's person in one keystore transaction when new."""
         if entry.subject == "stream":
             return stream_id
         if entry.subject == "record":
-            return self.keystore.subject_of(stream_id)
-        path = entry.subject.split(":", 1)[1]
-        found = locate(state, path)
+            return self.keystore.record_key(stream_id)[0]
+        found = locate(state, entry.subject.split(":", 1)[1])
         if not found:
-            return self.keystore.subject_of(stream_id)
+            return self.keystore.record_key(stream_id)[0]
         container, key = found[0]
-        person = self.person_for_id_number(container[key])
-        self.keystore.hold(stream_id, person)
-        return person
+        return self.keystore.record_key(stream_id, self.person_for_id_number(container[key]))[0]
 
     def erase(self, person_id: str) -> dict:
         return self.keystore.erase(person_id)
