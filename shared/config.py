@@ -61,6 +61,7 @@ class Settings:
     inbox_max_attempts: int = 5
     timer_seconds: dict = field(default_factory=dict)   # section ("APPLICATION", "FUNDING") -> wall seconds
     rent_frequency_months: int | None = None            # funding: an office setting; None = the edition's
+    policy_dirs: tuple[str, ...] = ()                   # released policy editions beyond shared/policy (docs/policy.md)
     privacy_keys_file: str | None = None          # master and index keys (shared/privacy/master.py); None: in keys_dir
 
     @classmethod
@@ -100,6 +101,7 @@ class Settings:
                            for name in ("APPLICATION", "FUNDING") if _section(config, name).get("timer_seconds")
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
+            policy_dirs=tuple(d for d in str(_section(config, "POLICY").get("dirs") or "").split(":") if d),
             privacy_keys_file=str(_section(config, "PRIVACY").get("keys_file") or "") or None,
         )
 

@@ -201,7 +201,7 @@ class Placement(Stream):
                       "appointment letters follow the three-party agreement")
         self._appointed(unit_id=self.unit_id, expert_id=self.expert_id, post_title=post_title, starts_on=starts_on,
                         ends_on=add_months(starts_on, policy["term"]["months"]), kind=self.kind,
-                        project_funds_fen=self.project_funds_fen, policy_edition=self.policy_edition)
+                        project_funds_fen=self.project_funds_fen, policy_edition=policy["edition"])
 
     @event("Appointed")
     def _appointed(self, unit_id: UUID, expert_id: UUID, post_title: str, starts_on: date, ends_on: date, kind: str,

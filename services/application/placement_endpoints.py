@@ -32,7 +32,7 @@ class PlacementEndpoints:
         """The company files the cooperation project with its expert (立项申报): the placement case begins.
         Refuses: `roles.own_unit`, `B.cooperation.agreed`, `B.cooperation.one_project`, `B.project.kind`,
         `B.expert.one_project_per_term` (one subsidised project per expert per service term, also when
-        filings race)."""
+        filings race), `policy.edition.not_in_force` (no scheme edition is in force today)."""
         return call.handle(commands.FileProject)
 
     @command(contracts.RecordAgreement, roles=("officer",))
@@ -44,7 +44,8 @@ class PlacementEndpoints:
     @command(contracts.Appoint, roles=("officer",))
     def appoint(self, call):
         """The appointment letters: the 2-year term starts. Refuses: `B.project.one_vice_president` (a project
-        is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`."""
+        is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`,
+        `policy.edition.not_in_force` (the placement's scheme edition is no longer in force today)."""
         return call.handle(commands.Appoint)
 
     @command(contracts.ExtendTerm, roles=("decision_maker",))
