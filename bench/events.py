@@ -76,6 +76,8 @@ from shared.contracts.envelope import event_id_for  # noqa: E402
 from shared.eventstore.meta import EventMeta  # noqa: E402
 from shared.eventstore.projection import BATCH, ProjectionRunner  # noqa: E402
 from shared.eventstore.settings import StoreSettings  # noqa: E402
+from shared.config import Settings  # noqa: E402
+from shared.privacy import attach as attach_vault  # noqa: E402
 from shared.eventstore.views import ViewStore  # noqa: E402
 from shared.identity import Identity, Portals, system_actor  # noqa: E402
 from shared.messaging.topology import inbox_name  # noqa: E402
@@ -377,6 +379,7 @@ def timed(work) -> float:
 def store_events(data_dir: str, service: str, app_class):
     """Every event in a service's store, decoded, read from its SQLite file after the run."""
     app = app_class(env=StoreSettings(service=service, data_dir=data_dir).event_store_env())
+    attach_vault(app, Settings(keys_dir=os.path.join(data_dir, "keys"), data_dir=data_dir), service)
     try:
         position = 0
         while notifications := app.recorder.select_notifications(start=position + 1, limit=1000):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import statistics
 
-LABELS = {"echo": "bench_echo.echo (baseline)", "status": "application.status", "file_case": "application.file_case"}
+LABELS = {"echo": "bench_echo.echo (baseline)", "status": "application.status", "history": "application.history",
+          "file_case": "application.file_case"}
 
 # (target, what, limit, figure): every goal is a ratio to the echo measured in the same run
 GOALS = (
@@ -75,12 +76,14 @@ def print_report(results, args, stores: dict, *, machine: str, load: tuple, prob
           + ("; events NOT signed or verified (--no-signing)" if getattr(args, "no_signing", False) else
              "; events signed and verified")
           + ("; reads NOT in the access log (--no-access-log)" if getattr(args, "no_access_log", False) else
-             "; reads recorded in the access log"))
+             "; reads recorded in the access log")
+          + ("; personal fields in clear (--no-encryption)" if getattr(args, "no_encryption", False) else
+             "; personal fields sealed"))
     for r in results:
         published = sum(r.events.values())
         per_event = f", {r.service_cpu / published * 1e6:8.0f} µs per event published ({published} events, " \
                     f"{published / r.calls:.2f} per call)" if published else ""
-        print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e6:7.0f} µs per call"
+        print(f"  {LABELS[r.target]:28} {r.service_cpu:7.2f} s, {r.service_cpu / r.calls * 1e6:8.0f} µs per call"
               + per_event)
         if r.cpu_by_service:
             print(f"  {'':28} by service, µs per call: " + ", ".join(

@@ -8,13 +8,15 @@ What is measured, each sequentially (one caller, N calls: median and p95 latency
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
 
 * `bench_echo.echo` - the baseline: nameko + RabbitMQ + JSON and nothing else;
-* `application.file_case` - a write: token check, validation, command receipt and event
+* `application.file_case` - a write with the talent's form: token check, validation, command receipt and event
   store commit (fsync'd: the durability in force is printed); meanwhile the relay, the
   projection, and review and funding (which open their own records for each case, whose
   events come back to application's inbox) do their part in the background. Each call has
   a fresh command id, for a unit registered and approved during setup;
 * `application.status` - a query: token check, validation, one read-model lookup, on a
-  case filed during setup.
+  case filed during setup;
+* `application.history` - a query that reads the case's events and opens the talent's sealed
+  fields (name, birth date), on the same case.
 
 Each phase starts once every store, projection and inbox has caught up with the previous
 one (the report says how long that took: the write burst's backlog is a result too).
@@ -24,8 +26,9 @@ call, and for the write per integration event it caused (counted through `events
 `--no-signing` the services run without signing or verifying events (bench/unsigned.py: a switch
 of the benchmark, not of the configuration); interleaved runs with and without give what
 signing and verifying cost, in CPU microseconds per event. With `--no-access-log` they run without
-recording reads of personal data (bench/unlogged.py, likewise a switch of the benchmark only);
-interleaved runs with and without give the access log's CPU cost per `status` call.
+recording reads of personal data (bench/unlogged.py), and with `--no-encryption` they store personal
+fields in clear (bench/plaintext.py): switches of the benchmark only, one at a time. Interleaved runs
+with and without one give its CPU cost per write and per query.
 
 Why the baseline runs in the same run: absolute milliseconds depend on the machine, its
 load and the broker of the moment; the ratio to an echo measured minutes apart on the same
@@ -226,11 +229,15 @@ def settle(uri: str, processes, timeout: float = 120.0) -> float:
 
 # -- setting up ----------------------------------------------------------------------
 def start_all(uri: str, data_dir: str, keys_dir: str, log_level: str, signing: bool = True,
-              access_log: bool = True):
+              access_log: bool = True, encryption: bool = True):
     env = harness.service_env(uri, data_dir, log_level=log_level, KEYS_DIR=keys_dir)
     modules = {service: f"services.{service}.service" for service in SERVICES}
     modules[ECHO] = "bench.echo_service"
-    launcher = "nameko" if signing and access_log else "bench.unsigned" if not signing else "bench.unlogged"
+    switched_off = [launcher for on, launcher in ((signing, "bench.unsigned"), (access_log, "bench.unlogged"),
+                                                  (encryption, "bench.plaintext")) if not on]
+    if len(switched_off) > 1:
+        raise SystemExit("--no-signing, --no-access-log and --no-encryption measure one switch at a time")
+    launcher = switched_off[0] if switched_off else "nameko"
     return [harness.NamekoProcess(name, module, env, log_dir=data_dir, launcher=launcher)
             for name, module in modules.items()]
 
@@ -265,7 +272,8 @@ def approved_unit_and_case(uri: str, portals: Portals, processes):
     def file_first_case(rpc):
         try:
             return rpc.application.file_case(command_id=f"bench-{uuid4()}", unit_id=unit_id, programme="A",
-                                              title="benchmark status case")
+                                              title="benchmark status case", talent=samples.talent(),
+                                              claims=samples.claims())
         except ServiceError as error:
             if error.code in ("not_found", "rule_violation"):   # approval not learnt yet
                 return None
@@ -279,12 +287,15 @@ def approved_unit_and_case(uri: str, portals: Portals, processes):
 
 def targets(unit_id: str, contact: str, case_id: str) -> list[Target]:
     def case_payload(i):
+        # with the talent's form, as portals send it: its name and birth date are sealed at rest
         return {"command_id": f"bench-{uuid4()}", "unit_id": unit_id, "programme": "A",
-                "title": f"benchmark case {i}"}
+                "title": f"benchmark case {i}", "talent": samples.talent(), "claims": samples.claims()}
     return [
         # the echo carries a payload of the same shape and size as file_case's
         Target("echo", contact, lambda rpc, i: rpc.bench_echo.echo(case_payload(i))),
         Target("status", contact, lambda rpc, i: rpc.application.status(case_id=case_id)),
+        # a query that opens personal fields: the case stream, read from the events
+        Target("history", contact, lambda rpc, i: rpc.application.history(case_id=case_id)),
         Target("file_case", contact, lambda rpc, i: rpc.application.file_case(**case_payload(i))),
     ]
 
@@ -302,6 +313,8 @@ def parse_args(argv=None):
                           help="run the services without signing or verifying events (to measure what they cost)")
     switches.add_argument("--no-access-log", action="store_true",
                           help="run the services without recording reads in the access log (to measure its cost)")
+    switches.add_argument("--no-encryption", action="store_true",
+                          help="run the services with personal fields stored in clear (to measure what sealing costs)")
     parser.add_argument("--targets", nargs="+", choices=("echo", "status", "file_case"),
                         default=["echo", "status", "file_case"],
                         help="what to measure (default all; the echo always runs, as the baseline)")
@@ -320,7 +333,7 @@ def main(argv=None) -> int:
             uri = harness.amqp_uri(vhost, host=args.rabbit_host)
             keys_dir = harness.development_keys(os.path.join(workdir, "keys"))
             processes = start_all(uri, workdir, keys_dir, args.log_level, signing=not args.no_signing,
-                                  access_log=not args.no_access_log)
+                                  access_log=not args.no_access_log, encryption=not args.no_encryption)
             with harness.running(processes):
                 print(f"vhost {vhost}, data and logs in {workdir}; starting {len(processes)} services ...",
                       file=sys.stderr)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from services.catalog import APPLICATIONS
 from shared.config import Settings
+from shared.privacy import attach as attach_vault
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
 from shared.eventstore.views import ViewStore
@@ -36,9 +37,11 @@ def main(argv=None) -> int:
     setup_yaml_parser()
     with open(args.config, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
-    settings = StoreSettings.of(Settings.from_mapping(config), args.service)
+    config = Settings.from_mapping(config)
+    settings = StoreSettings.of(config, args.service)
     settings.prepare()
     app = APPLICATIONS[args.service](env=settings.event_store_env())
+    attach_vault(app, config, args.service)   # projections read personal fields as the service does
     views = ViewStore(settings.view_store_env())
     lease = settings.lease()
     try:

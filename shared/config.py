@@ -65,6 +65,7 @@ class Settings:
     access_log_batch_size: int = 500                    # ... or as soon as it holds this many rows
     access_log_retention_days: int = 1825               # rows older than this are deleted
     policy_dirs: tuple[str, ...] = ()                   # released policy editions beyond shared/policy (docs/policy.md)
+    privacy_keys_file: str | None = None          # master and index keys (shared/privacy/master.py); None: in keys_dir
 
     @classmethod
     def of(cls, container) -> Settings:
@@ -105,6 +106,7 @@ class Settings:
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
             **_access_log(_section(config, "ACCESS_LOG")),
             policy_dirs=tuple(d for d in str(_section(config, "POLICY").get("dirs") or "").split(":") if d),
+            privacy_keys_file=str(_section(config, "PRIVACY").get("keys_file") or "") or None,
         )
 
 

@@ -208,6 +208,8 @@ def generate(directory: str, owners: dict[str, tuple[str, tuple[str, ...]]]) -> 
                                          valid_from=datetime.now(timezone.utc).isoformat(), roles=tuple(roles))
         made.append(kid)
     registry.save(directory)
+    from shared.privacy.master import generate_if_missing   # the privacy keys live beside the signing keys
+    generate_if_missing(directory)
     return made
 
 

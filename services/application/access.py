@@ -8,6 +8,8 @@ from shared.access import ANY, IN_REVIEW, OWN_PLACEMENT, OWN_UNIT, PLATFORM_ROWS
 STAFF_READERS = {"officer": ANY, "decision_maker": ANY, "funding_officer": ANY, "auditor": ANY}
 
 TABLE = Table("application", {
+    # personal data: erasure by key (docs/privacy.md)
+    "erase_person": {"operator": ANY},
     # programme A: the unit's case
     "file_case": {"unit_contact": OWN_UNIT},
     "declare_talent": {"unit_contact": OWN_UNIT},

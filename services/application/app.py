@@ -7,6 +7,7 @@ from shared.errors import not_found
 from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
+from shared.privacy.erasure import Erasing
 
 from shared import materials
 from services.application import access, commands, history, provenance
@@ -87,7 +88,7 @@ FUNDING_NEWS = {
 }
 
 
-class ApplicationApplication(PlacementCommands, ServiceApplication):
+class ApplicationApplication(Erasing, PlacementCommands, ServiceApplication):
     name = "application"
 
     def projections(self):
@@ -205,6 +206,7 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
             **{f"funding.case_funding.{name}": self._milestone(Case.record_funding, summary)
                for name, summary in FUNDING_NEWS.items()},
             **self.placement_handlers(),
+            **self.erasure_handlers("registration"),
         }
 
     @staticmethod

@@ -10,11 +10,23 @@ from services.application import commands
 from services.application import placement_endpoints   # the module: `nameko run` looks for services in ours
 from services.application.access import TABLE, case_facts, unit_facts
 from services.application.app import CASES, ApplicationApplication
+from shared.contracts import platform as privacy_contracts
+from shared.privacy.erasure import ErasePerson
 
 
 class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformService, base.InboxService):
     name = "application"
     store = EventStore(ApplicationApplication)
+
+    @command(privacy_contracts.ErasePerson, roles=TABLE.roles("erase_person"))
+    def erase_person(self, call):
+        """Erases a talent's personal data by destroying their data keys (PIPL art. 47; docs/privacy.md):
+        name them by `person_id` or by the `case_id` they were declared on, with the `legal_reason`, which is
+        recorded with the erasure. Every event, amount, rule and date stays and every stream replays; the
+        talent's fields read `erased` from then on in queries, history and rebuilt read models, here and in
+        review and funding (the integration event `application.person.Erased` carries the person id only).
+        Refuses: `not_found` (no person is known by that ID number, or the case holds no personal data)."""
+        return call.handle(ErasePerson)
 
     @command(contracts.FileCase, roles=TABLE.roles("file_case"))
     def file_case(self, call):

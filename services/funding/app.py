@@ -7,6 +7,7 @@ from uuid import UUID
 
 from shared.errors import not_found
 from shared.eventstore.application import ServiceApplication
+from shared.privacy.erasure import Erasing
 
 from services.funding import inbound
 from services.funding.cases import FUNDED
@@ -17,7 +18,7 @@ from services.funding.timer import TimerWork
 from services.funding.views import DisbursementsView, FundingCasesView
 
 
-class FundingApplication(FundingCommands, TimerWork, ServiceApplication):
+class FundingApplication(Erasing, FundingCommands, TimerWork, ServiceApplication):
     name = "funding"
 
     def projections(self):
@@ -25,7 +26,7 @@ class FundingApplication(FundingCommands, TimerWork, ServiceApplication):
         return (FundingCasesView(), DisbursementsView())
 
     def inbound_handlers(self):
-        return inbound.handlers()
+        return {**inbound.handlers(), **self.erasure_handlers("application")}
 
     def funding(self, case_id) -> CaseFunding | PlacementFunding:
         """A case's funding, either programme, as it stands (a query: commands load through their unit of work)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from shared.access import ANY, OWN_PLACEMENT, OWN_UNIT, PLATFORM_ROWS, PUBLISHED, Facts, Table
 
 TABLE = Table("registration", {
+    # personal data: erasure by key (docs/privacy.md)
+    "erase_person": {"operator": ANY},
     # units
     "register_unit": {"unit_contact": OWN_UNIT, "officer": ANY},
     "audit_unit": {"officer": ANY},

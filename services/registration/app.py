@@ -8,10 +8,12 @@ from shared import policy
 from shared.errors import conflict, forbidden, not_found, rule_violation
 from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
+from shared.privacy import ERASED
+from shared.privacy.erasure import Erasing
 
 from services.registration import commands
 from services.registration import access
-from services.registration.domain import PUBLISHED, Expert, Unit, expert_id_for, unit_id_for
+from services.registration.domain import PUBLISHED, Expert, Unit, unit_id_for
 
 UNITS = "units"
 EXPERTS = "experts"            # one document per candidate, whatever its status
@@ -62,6 +64,9 @@ class ExpertsView(Projection):
     name = "experts"
     collections = (EXPERTS, EXPERT_POOL)
 
+    def __init__(self, app=None):
+        self.app = app   # its vault seals the expert's name for the read model (docs/privacy.md)
+
     def apply(self, event, notification_id, docs):
         if not isinstance(event, Expert.Event):
             return
@@ -69,7 +74,7 @@ class ExpertsView(Projection):
         doc = docs.get(EXPERTS, key) or {"expert_id": key}
         in_pool_before = doc.get("status") == PUBLISHED
         if isinstance(event, Expert.Recommended):
-            doc.update(name=event.name, institution_name=event.institution_name,
+            doc.update(name=sealed_name(self.app, key, event.name), institution_name=event.institution_name,
                        institution_kind=event.institution_kind, degree=event.degree, title=event.title,
                        work_years=event.work_years, fields=list(event.fields), expertise=list(event.expertise),
                        policy_edition=event.policy_edition, recommending_unit_id=event.recommending_unit_id,
@@ -103,7 +108,25 @@ POOL_FIELDS = ("expert_id", "name", "institution_name", "institution_kind", "deg
                "fields", "expertise", "status", "published_on", "version")
 
 
-def pool_page(views, *, field=None, keyword=None, institution=None, institution_kind=None, limit=50, offset=0):
+def sealed_name(app, expert_id: str, name: str):
+    """The expert's name as the read model keeps it: sealed under the expert's data key, so an
+    erasure reaches the read model too (and a rebuild after it finds `erased` to seal)."""
+    vault = getattr(app, "vault", None)
+    if vault is None or name == ERASED:
+        return name
+    return vault.seal_for_view(expert_id, name, EXPERTS, expert_id, "name")
+
+
+def opened(app, doc: dict) -> dict:
+    """A read-model document with the expert's name opened (or `erased`)."""
+    vault = getattr(app, "vault", None)
+    if vault is None or "name" not in doc:
+        return doc
+    return {**doc, "name": vault.open_from_view(doc["name"], EXPERTS, doc["expert_id"], "name")}
+
+
+def pool_page(views, *, field=None, keyword=None, institution=None, institution_kind=None, limit=50, offset=0,
+              app=None):
     """The published pool, filtered and paged, earliest publication first."""
     where = {"status": PUBLISHED, "field": tag(field) or ANY, "keyword": tag(keyword) or ANY}
     if institution is not None:
@@ -114,14 +137,15 @@ def pool_page(views, *, field=None, keyword=None, institution=None, institution_
     for item in page["items"]:
         for index_only in ("field", "keyword", "institution"):
             item.pop(index_only, None)
+    page["items"] = [opened(app, item) for item in page["items"]]
     return page
 
 
-class RegistrationApplication(ServiceApplication):
+class RegistrationApplication(Erasing, ServiceApplication):
     name = "registration"
 
     def projections(self):
-        return (UnitsView(), ExpertsView())
+        return (UnitsView(), ExpertsView(self))
 
     def inbound_handlers(self):
         return {}
@@ -165,7 +189,7 @@ class RegistrationApplication(ServiceApplication):
         # a unit contact recommends for the unit their token names (B.expert.recommender checks it below)
         access.check("recommend_expert", uow.actor, access.unit_facts(recommending_unit_id))
         form = command.to_dict()
-        expert_id = expert_id_for(form["id_number"])
+        expert_id = UUID(self.vault.person_for_id_number(form["id_number"]))   # the keyed index, not the number
         if uow.find(expert_id) is not None:
             raise conflict("this person (ID number) has already been recommended to the pool",
                            rule="B.expert.unique")

@@ -2,8 +2,9 @@
 no clock (business dates are handed in).
 
 A unit's id is derived from its unified social credit code, so the same unit can never be
-registered twice, even by two racing requests. Likewise an expert's id is derived from the
-expert's ID number, so the same person is never in the pool twice.
+registered twice, even by two racing requests. An expert's id is the person's random id, found
+from the ID number only through the keyed index (shared/privacy/keystore.py), so the same person
+is never in the pool twice and nobody can compute the id from an ID number.
 """
 from __future__ import annotations
 
@@ -157,8 +158,9 @@ EXPERTS = uuid5(NAMESPACE_URL, "urn:changping:experts")
 RECOMMENDED, PUBLISHED, WITHDRAWN = "recommended", "published", "withdrawn"
 
 
-def expert_id_for(id_number: str) -> UUID:
-    """One person, one pool record: the id is derived from the ID number (case and spaces ignored)."""
+def legacy_expert_id(id_number: str) -> UUID:
+    """The id experts were recommended under before the keyed index: uuid5 of the ID number, which
+    anyone holding the number can compute. Kept only for the index migration (services/keystore.py)."""
     return uuid5(EXPERTS, "".join(id_number.split()).upper())
 
 

@@ -8,7 +8,9 @@ from shared.platform.store import EventStore
 
 from services.registration import commands
 from services.registration.access import OFFICE_ONLY, TABLE, expert_facts, unit_facts
-from services.registration.app import EXPERTS, UNITS, RegistrationApplication, pool_page
+from services.registration.app import EXPERTS, UNITS, RegistrationApplication, opened, pool_page
+from shared.contracts import platform as privacy_contracts
+from shared.privacy.erasure import ErasePerson
 
 
 class RegistrationService(base.PlatformService):
@@ -88,7 +90,8 @@ class RegistrationService(base.PlatformService):
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
         profile: name, institution, degree, title, years of work, fields, expertise, publication date."""
         d = call.data
-        return pool_page(self.store.views, field=d["field"], keyword=d["keyword"], institution=d["institution"],
+        return pool_page(self.store.views, app=self.store.app, field=d["field"], keyword=d["keyword"],
+                         institution=d["institution"],
                          institution_kind=d["institution_kind"], limit=d["limit"], offset=d["offset"])
 
     @query(contracts.GetExpert, roles=TABLE.roles("get_expert"), reads=reads_field("expert_id"))
@@ -100,6 +103,7 @@ class RegistrationService(base.PlatformService):
         doc = self.store.views.get(EXPERTS, expert_id)
         if doc is None:
             raise not_found("expert", expert_id)
+        doc = opened(self.store.app, doc)
         TABLE.check("get_expert", identity, expert_facts(doc))
         if TABLE.relationships("get_expert", identity.role) == ("any",):
             expert = self.store.app.expert(call.data["expert_id"])
@@ -111,6 +115,18 @@ class RegistrationService(base.PlatformService):
         """Officers' work list: candidates in a status (default `recommended`: awaiting publication), paged,
         oldest recommendation first."""
         d = call.data
-        return self.store.views.page(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
+        page = self.store.views.page(EXPERTS, {"status": d["status"]}, order_by="recommended_at",
                                      limit=d["limit"], offset=d["offset"])
+        return {**page, "items": [opened(self.store.app, item) for item in page["items"]]}
+
+    @command(privacy_contracts.ErasePerson, roles=TABLE.roles("erase_person"))
+    def erase_person(self, call):
+        """Erases a person's personal data by destroying their data keys (PIPL art. 47; docs/privacy.md):
+        name them by `person_id`, `id_number` (through the keyed index), with the `legal_reason`,
+        which is recorded with the erasure. Every event, amount, rule and date stays; the person's fields
+        read `erased` from then on here and in every service that follows this one (the integration
+        event `registration.person.Erased` carries the person id only). Refuses: `not_found` (no person
+        is known by that ID number)."""
+        return call.handle(ErasePerson)
+
 

@@ -7,6 +7,7 @@ from shared.errors import not_found
 from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 from shared.messaging.inbox import source_ref
+from shared.privacy.erasure import Erasing
 
 from services.review import access, commands
 from services.review.domain import CaseReview
@@ -48,7 +49,7 @@ class ReviewsView(Projection):
         docs.put(REVIEWS, key, doc)
 
 
-class ReviewApplication(ProjectReviewCommands, ServiceApplication):
+class ReviewApplication(Erasing, ProjectReviewCommands, ServiceApplication):
     name = "review"
 
     def projections(self):
@@ -58,7 +59,8 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
         return {"application.case.Filed": self._case_filed,
                 "application.case.Submitted": self._case_submitted,
                 "application.case.PaperDeliveryRecorded": self._paper_recorded,
-                **self.project_review_handlers()}
+                **self.project_review_handlers(),
+                **self.erasure_handlers("application")}
 
     @staticmethod
     def _case_filed(envelope, uow) -> None:

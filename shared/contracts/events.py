@@ -135,6 +135,13 @@ class CaseMilestoneRecordedV2(Reported):
     summary = text(required=True)
 
 
+# -- erasure (registration and application) ---------------------------------------------
+class PersonErased(StrictSchema):
+    """A person's data keys were destroyed in the source (docs/privacy.md): every service that
+    follows it destroys its own. Only the person's random id leaves, never the legal reason."""
+    person_id = fields.UUID(required=True)
+
+
 # -- review ------------------------------------------------------------------------------
 class ReviewOpened(StrictSchema):
     programme = fields.String(required=True, validate=validate.OneOf(PROGRAMMES))
@@ -260,6 +267,10 @@ PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("review.case_review.NotSelected", 1): NotSelected,
     ("review.case_review.AwardDecided", 2): AwardDecidedV2,
     ("review.case_review.AwardDecided", 3): AwardDecidedV3,
+    ("registration.person.Erased", 1): PersonErased,
+    ("application.person.Erased", 1): PersonErased,
+    ("registration.person.ErasedAgain", 1): PersonErased,
+    ("application.person.ErasedAgain", 1): PersonErased,
     **FUNDING_PAYLOADS,
     **PLACEMENT_PAYLOADS,
 }

@@ -1,8 +1,9 @@
-"""Payloads of the endpoints every service has: health, catch-up, a case's events, the access log, parked events."""
-from marshmallow import fields, validate
+"""Payloads of the endpoints every service has: health, catch-up, a case's events, the access log, parked
+events, erasure."""
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.contracts.base import (MAX_STRING, SHORT, PageSchema, ReadSchema, Reply, StrictSchema, WriteSchema,
-                                   integer, iso_datetime, one_of, page_of, text)
+from shared.contracts.base import (MAX_STRING, SHORT, PageSchema, ReadSchema, Reply, StrictSchema, WriteReply,
+                                   WriteSchema, identifier, integer, iso_datetime, one_of, page_of, reason, text)
 from shared.contracts.envelope import SERVICES, EnvelopeSchema
 
 
@@ -42,6 +43,23 @@ class AccessLog(PageSchema):
     case_id = fields.UUID(load_default=None)
     subject_id = text(load_default=None)            # a unit, expert or cooperation id
     actor_id = text(load_default=None)
+
+
+class ErasePerson(WriteSchema):
+    """An erasure request (PIPL art. 47): whom, named by exactly one of the person id, the ID number
+    (found through the keyed index) or, in application, the case whose talent it is; and the legal
+    reason, recorded with the erasure."""
+    person_id = fields.UUID(load_default=None)
+    id_number = identifier(r"[0-9A-Za-z]{6,32}", "an ID card or passport number: letters and digits only", 32,
+                           load_default=None, allow_none=True)
+    case_id = fields.UUID(load_default=None)
+    legal_reason = reason(required=True)
+
+    @validates_schema
+    def _one_subject(self, data, **kwargs):
+        named = [k for k in ("person_id", "id_number", "case_id") if data.get(k) is not None]
+        if len(named) != 1:
+            raise ValidationError("name the person by exactly one of person_id, id_number, case_id", "person_id")
 
 
 # == replies ========================================================================================
@@ -123,6 +141,12 @@ class AccessRow(Reply):
 
 
 AccessPage = page_of(AccessRow, "AccessPage")
+
+
+class Erased(WriteReply):
+    """An erasure: whose data keys were destroyed, and how many keys and index entries went, by kind."""
+    person_id = fields.UUID(required=True)
+    destroyed = fields.Dict(keys=text(64), values=integer(min=0), required=True)
 
 
 class Replayed(Reply):

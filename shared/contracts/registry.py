@@ -25,6 +25,8 @@ _PLATFORM = {
 
 REPLIES: dict[str, type[Schema]] = {
     **{f"{service}.{method}": reply for service in SERVICES for method, reply in _PLATFORM.items()},
+    "registration.erase_person": platform.Erased,
+    "application.erase_person": platform.Erased,
     # registration
     "registration.register_unit": registration.UnitRegistered,
     "registration.audit_unit": registration.UnitWritten,

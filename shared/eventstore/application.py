@@ -92,6 +92,15 @@ class ServiceApplication(Application):
     def construct_recorder(self):
         return self.factory.process_recorder()
 
+    # Personal fields are sealed by the mapper under each person's data key (shared/privacy); the
+    # vault is attached by build_store (shared.privacy.attach). None: an Application built bare.
+    vault = None
+
+    def construct_mapper(self):
+        from shared.privacy.vault import PersonalDataMapper
+        return PersonalDataMapper(transcoder=self.construct_transcoder(), cipher=self.factory.cipher(),
+                                  compressor=self.factory.compressor(), service=self.name)
+
     def register_transcodings(self, transcoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())   # business dates (due dates, term ends) are dates, not datetimes

@@ -24,6 +24,8 @@ from shared.messaging.relay import Relay
 from shared.messaging.translate import EventSigning
 from shared.platform.access_log import AccessLog, AccessSettings, AccessTable
 from shared.platform.projections import platform_projections
+from shared.platform.parking import ParkedProjection
+from shared.privacy import attach as attach_vault
 from shared.platform.signals import dump_stacks_on_sigusr1, guard_after_start
 from shared.signing import EventVerifier, event_keys
 
@@ -69,11 +71,16 @@ class Store:
                             ("projections", self.projections.follower.stop),
                             ("relay publisher", self.relay.publisher.close),
                             ("retry publisher", self.retry_publisher.close), ("read models", self.views.close),
-                            ("event store", self.app.close), ("lease", self.lease.release)):
+                            ("event store", self.app.close), ("keystore", self._close_keystore),
+                            ("lease", self.lease.release)):
             try:
                 close()
             except Exception:
                 get_logger("store").exception("could not close cleanly", part=part)
+
+    def _close_keystore(self) -> None:
+        if getattr(self.app, "vault", None) is not None:
+            self.app.vault.keystore.close()
 
     def health(self) -> dict:
         return {
@@ -99,6 +106,7 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     if settings.kind == "sqlite":
         lease.acquire_or_refuse()   # one process per SQLite store, before anything opens it
     app = application_class(env=settings.event_store_env(), clock=config.clock.clock(), settings=config)
+    attach_vault(app, config, service)   # personal fields sealed under per-person keys (shared/privacy)
     app.sign_event = EventSigning(service, signer)
     get_logger("store").info("signing with key", kid=signer.kid, first_position=app.position() + 1)
     views = ViewStore(settings.view_store_env())

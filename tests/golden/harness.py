@@ -48,7 +48,9 @@ normalised when the record is rendered (`Normaliser`):
   (the harness computes it the way receipts.py does); one it cannot match stays as it is;
 - the temporary data folder (in `health()` replies) becomes `<data_dir>`;
 - each published event's stored `signature` becomes `<signature>` (the keys are made for each
-  run; every signature was verified when its event was delivered).
+  run; every signature was verified when its event was delivered);
+- each sealed personal field keeps its form with `<nonce>` and `<ciphertext>` (random) and gains
+  `opens_to`, the value it decrypts to (its data key id is a UUID, numbered like the others).
 
 The harness leans on the services' internals only in the section marked INTERNALS below
 (how a store is built, how an envelope reaches an inbox, how projections are stepped, how
@@ -185,9 +187,28 @@ def stored_events(store) -> list[dict]:
             if app.mapper.compressor:
                 state = app.mapper.compressor.decompress(state)
             found.append({"position": n.id, "stream_id": str(n.originator_id), "version": n.originator_version,
-                          "topic": n.topic, "state": json.loads(state)})
+                          "topic": n.topic, "state": opened(app, n, json.loads(state))})
         start = notifications[-1].id + 1
     return found
+
+
+def opened(app, notification, state: dict) -> dict:
+    """The stored state with each sealed personal field shown as what it holds: its nonce and
+    ciphertext are random, so the record keeps the sealed form's shape (`$personal`, `kid`) and
+    the value it opens to (shared/privacy/sealing.py)."""
+    from shared.privacy.inventory import locate
+    from shared.privacy.sealing import is_sealed
+
+    entry = app.mapper.personal.get(notification.topic.split(":", 1)[1])
+    for path in entry.fields if entry else ():
+        for container, key in locate(state, path):
+            if is_sealed(container[key]):
+                sealed = container[key]
+                plain = app.vault.open_value(sealed, str(notification.originator_id), notification.originator_version,
+                                             path)
+                container[key] = {"$personal": sealed["$personal"], "kid": sealed["kid"], "nonce": "<nonce>",
+                                  "ct": "<ciphertext>", "opens_to": json.loads(plain)["v"]}
+    return state
 
 
 def read_models(store) -> dict[str, list[dict]]:
@@ -198,8 +219,21 @@ def read_models(store) -> dict[str, list[dict]]:
     for collection in collections:
         items, total = store.views.find(collection, limit=100_000)
         assert len(items) == total
-        docs[collection] = items
+        docs[collection] = [opened_doc(store.app, doc) for doc in items]
     return docs
+
+
+def opened_doc(app, doc: dict) -> dict:
+    """A read-model document with a sealed personal value (the pool's expert names) shown as its
+    form and what it opens to, as `opened` does for stored events."""
+    from services.registration.app import opened as opened_names
+    from shared.privacy.sealing import is_sealed
+
+    if not is_sealed(doc.get("name")):
+        return doc
+    sealed = doc["name"]
+    return {**doc, "name": {"$personal": sealed["$personal"], "kid": sealed["kid"], "nonce": "<nonce>",
+                            "ct": "<ciphertext>", "opens_to": opened_names(app, doc)["name"]}}
 
 
 def wall_times(store) -> set[str]:

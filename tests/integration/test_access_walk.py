@@ -141,6 +141,8 @@ CALLS = {
     **{(service, "parked_events"): [("none", lambda t: {})] for service in SERVICES},
     **{(service, "replay_parked"): [("none", lambda t: {})] for service in SERVICES},
     **{(service, "health"): [("none", lambda t: {})] for service in SERVICES},
+    **{(service, "erase_person"): [("none", lambda t: w({"id_number": "000000000000000000", "legal_reason": "走查"}))]
+       for service in ("registration", "application")},
     **{(service, "case_events"): [("case", lambda t: {"case_id": t["case"]})] for service in SERVICES},
     **{(service, "stream_events"): [("unit", lambda t: {"stream_id": t["unit"]})] for service in SERVICES},
     **{(service, "access_log"): [("case", lambda t: {"case_id": t["case"]})] for service in SERVICES},

@@ -8,9 +8,24 @@ from shared.messaging.parked import ParkedEvent
 from shared.eventstore.settings import StoreSettings
 
 
+def open_app(data_dir, service: str, keys_dir=None):
+    """The service's Application on its SQLite store, with its keystore (the cluster's keys are in
+    <data_dir>/keys), so personal fields read as the service reads them."""
+    import os
+
+    from shared.config import Settings
+    from shared.privacy import attach
+
+    app = APPLICATIONS[service](env=StoreSettings(service=service, data_dir=str(data_dir)).event_store_env())
+    keys_dir = str(keys_dir or os.path.join(str(data_dir), "keys"))
+    if os.path.exists(os.path.join(keys_dir, "privacy-keys.json")):
+        attach(app, Settings(keys_dir=keys_dir, data_dir=str(data_dir)), service)
+    return app
+
+
 def recorded_events(data_dir, service: str) -> list:
     """Every domain event in a service's SQLite store, in notification order."""
-    app = APPLICATIONS[service](env=StoreSettings(service=service, data_dir=str(data_dir)).event_store_env())
+    app = open_app(data_dir, service)
     try:
         events, start = [], 1
         while batch := app.recorder.select_notifications(start=start, limit=1000):
@@ -58,7 +73,7 @@ def live_and_rebuilt_projections(data_dir, service: str, scratch_dir) -> tuple[d
     from shared.eventstore.views import ViewStore
     from shared.platform.projections import platform_projections
 
-    app = APPLICATIONS[service](env=StoreSettings(service=service, data_dir=str(data_dir)).event_store_env())
+    app = open_app(data_dir, service)
     StoreSettings(service=service, data_dir=str(scratch_dir)).prepare()
     live = ViewStore(StoreSettings(service=service, data_dir=str(data_dir)).view_store_env())
     fresh = ViewStore(StoreSettings(service=service, data_dir=str(scratch_dir)).view_store_env())

@@ -11,6 +11,9 @@ from eventsourcing.domain import Aggregate
 import services
 from shared.contracts.events import PAYLOADS, current
 from shared.eventstore.aggregate import Stream
+from shared.privacy.erasure import Erasure
+
+ERASING_SERVICES = ("registration", "application")
 
 SERVICES_DIR = Path(services.__file__).parent
 SERVICE_NAMES = sorted(p.parent.name for p in SERVICES_DIR.glob("*/domain.py"))
@@ -46,6 +49,8 @@ def vars_of(cls: type):
 
 
 PUBLISHED = [(service, agg) for service in SERVICE_NAMES for agg in aggregates_of(service) if agg.PUBLISHED]
+# the erasure stream is shared (shared/privacy/erasure.py); the services that take erasures record it
+PUBLISHED += [(service, Erasure) for service in ERASING_SERVICES]
 PUBLISHED_EVENTS = [(service, agg, ev) for service, agg in PUBLISHED for ev in event_classes_of(agg)]
 
 
