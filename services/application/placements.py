@@ -54,6 +54,7 @@ PLACEMENT_STATUS = {"ProjectFiled": "filed", "OfficeFilingRecorded": "filed_with
 # What funding reports about a placement that belongs in its history.
 PLACEMENT_FUNDING_NEWS = {
     "EntitlementsGranted": "entitlements granted",
+    "EntitlementRestated": "entitlement restated",
     "DisbursementScheduled": "disbursement scheduled",
     "DisbursementPaid": "payment reported paid",
     "DisbursementFailed": "payment reported failed",

@@ -297,6 +297,11 @@ def _term_extended(doc: dict, event) -> None:
                            for e in doc["entitlements"]]
 
 
+def _entitlement_restated(doc: dict, event) -> None:
+    restated = event.entitlement
+    doc["entitlements"] = [restated if e["code"] == restated["code"] else e for e in doc["entitlements"]]
+
+
 def _services_ended(doc: dict, event) -> None:
     doc["entitlements"] = [{**e, "status": "ended"} if e["code"] in event.services_ended else e
                            for e in doc["entitlements"]]
@@ -361,6 +366,7 @@ PLACEMENT_CHANGES = {
     PlacementFunding.Opened: _placement_opened,
     PlacementFunding.EntitlementsGranted: _placement_granted,
     PlacementFunding.TermExtended: _term_extended,
+    PlacementFunding.EntitlementRestated: _entitlement_restated,
     PlacementFunding.EndedEarly: _placement_ended,
     PlacementFunding.TermExpired: _term_expired,
     PlacementFunding.PrizeAwarded: _prize_awarded,

@@ -272,6 +272,14 @@ class TermExtended(StrictSchema):
     effective_on = iso_date(required=True)
 
 
+class EntitlementRestated(StrictSchema):
+    """One entitlement restated after the appointment (an extension: the living subsidy's months and
+    ceiling follow the new end), with its computation; it replaces the entitlement of the same code."""
+    entitlement = fields.Nested(Entitlement, required=True)
+    cause = fields.String(required=True, validate=validate.OneOf(("term_extended",)))
+    effective_on = iso_date(required=True)
+
+
 class PlacementEndedEarly(StrictSchema):
     """The placement ended before its term; `ended_on` is the last day still in the term."""
     ended_on = iso_date(required=True)
@@ -337,6 +345,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     (_P + "Opened", 1): PlacementFundingOpened,
     (_P + "EntitlementsGranted", 1): PlacementEntitlementsGranted,
     (_P + "TermExtended", 1): TermExtended,
+    (_P + "EntitlementRestated", 1): EntitlementRestated,
     (_P + "EndedEarly", 1): PlacementEndedEarly,
     (_P + "TermExpired", 1): TermExpired,
     (_P + "PrizeAwarded", 1): PrizeAwarded,
