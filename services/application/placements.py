@@ -114,7 +114,8 @@ class PlacementCommands:
     @handles(commands.Appoint)
     def appoint(self, command, uow) -> dict:
         placement = self._placement(uow, command)
-        placement.appoint(command.post_title, command.starts_on, policy.edition(placement.policy_edition))
+        placement.appoint(command.post_title, command.starts_on, policy.edition(placement.policy_edition),
+                          self.clock.today(), command.late_recording_reason)
         return _placement_result(placement)
 
     @handles(commands.ExtendTerm)
@@ -126,7 +127,8 @@ class PlacementCommands:
     @handles(commands.TerminateEarly)
     def terminate_early(self, command, uow) -> dict:
         placement = self._placement(uow, command)
-        placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)))
+        placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)),
+                            self.clock.today())
         return _placement_result(placement)
 
     @handles(commands.RecordEvaluation)
