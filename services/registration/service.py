@@ -82,7 +82,8 @@ class RegistrationService(base.PlatformService):
 
     @query(contracts.Experts, roles=("unit_contact", "expert", "officer", "auditor"))
     def experts(self, call):
-        """The published pool, paged, earliest publication first; filter by field of work, expertise
+        """The published pool, paged, earliest publication first (by publication date, then the time it
+        was published, then the order the publications were recorded — never by expert id); filter by field of work, expertise
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
         profile: name, institution, degree, title, years of work, fields, expertise, publication date."""
         d = call.data
