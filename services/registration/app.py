@@ -143,7 +143,7 @@ class RegistrationApplication(ServiceApplication):
         check_unit_access(uow.actor, unit_id, registering=True)
         if uow.find(unit_id) is not None:
             raise conflict("a unit with this credit code is already registered", rule="registration.unique")
-        unit = Unit.register(unit_id, command.to_dict(), policy.current("A"))
+        unit = Unit.register(unit_id, command.to_dict(), policy.current("A"), self.clock.today())
         uow.add(unit)
         return {"unit_id": str(unit.id), "version": unit.version}
 
@@ -157,7 +157,7 @@ class RegistrationApplication(ServiceApplication):
     def update_details(self, command, uow) -> dict:
         check_unit_access(uow.actor, command.unit_id)
         unit = self._unit(uow, command.unit_id, command.expected_version)
-        unit.update_details(command.to_dict("unit_id"), policy.current("A"))
+        unit.update_details(command.to_dict("unit_id"), policy.current("A"), self.clock.today())
         return _unit_result(unit)
 
     @staticmethod
