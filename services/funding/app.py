@@ -14,6 +14,7 @@ from services.funding.domain import CaseFunding
 from services.funding.handlers import FundingCommands
 from services.funding.placement import PlacementFunding
 from services.funding.timer import TimerWork
+from services.funding.budget_view import BudgetView
 from services.funding.views import DisbursementsView, FundingCasesView
 
 
@@ -22,7 +23,7 @@ class FundingApplication(FundingCommands, TimerWork, ServiceApplication):
 
     def projections(self):
         # FundingCasesView first: DisbursementsView reads the case's unit from it in the same batch
-        return (FundingCasesView(), DisbursementsView())
+        return (FundingCasesView(), DisbursementsView(), BudgetView())
 
     def inbound_handlers(self):
         return inbound.handlers()

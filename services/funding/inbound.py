@@ -10,7 +10,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from shared.clock import BEIJING
+from shared.errors import Refused
 
+from services.funding import budget, reservations
 from services.funding.cases import funding_of
 from services.funding.domain import CaseFunding
 from services.funding.placement import ExpertSubsidisedTerms, PlacementFunding
@@ -40,8 +42,19 @@ def review_opened(envelope, uow) -> None:
 
 
 def award_decided(envelope, uow) -> None:
+    """Funding accepts the decision if the year(s) it falls due in have the budget for it: the
+    reservation and the grant commit together; otherwise it records the decline (funding.budget.exceeded)."""
     funding = funding_of(uow, envelope["case_id"])   # opened by the same review stream, so present
-    funding.grant(upcast_award_decided(envelope), _today(uow))
+    decision, today = upcast_award_decided(envelope), _today(uow)
+    if funding.decision is None:
+        try:
+            budget.reserve(uow, "A", funding.id, reservations.award_decision(decision, today), key=str(funding.id))
+        except Refused as refusal:
+            if refusal.rule != "funding.budget.exceeded":
+                raise
+            funding.decline(decision, refusal)
+            return
+    funding.grant(decision, today)
 
 
 def upcast_award_decided(envelope: dict) -> dict:

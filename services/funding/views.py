@@ -206,6 +206,13 @@ def _case_granted(doc: dict, event) -> None:
                entitlements=list(event.entitlements))
 
 
+def _case_declined(doc: dict, event) -> None:
+    doc["declined"] = {"rule": event.rule, "message": event.message, "budget": event.budget, "year": event.year,
+                       "remaining_fen": event.remaining_fen, "requested_fen": event.requested_fen,
+                       "award_fen": event.award_fen, "decided_by": event.decided_by,
+                       "decision_event_id": event.decision_event_id, "effective_on": event.effective_on.isoformat()}
+
+
 def _deadline_set(doc: dict, event) -> None:
     doc["deadlines"] = {**doc["deadlines"], event.deadline: {
         "due_on": event.due_on.isoformat(), "starts_on": event.starts_on.isoformat(), "rule": event.rule,
@@ -259,6 +266,7 @@ def _case_next_due(doc: dict) -> str | None:
 CASE_CHANGES = {
     CaseFunding.Opened: _case_opened,
     CaseFunding.EntitlementsGranted: _case_granted,
+    CaseFunding.AwardDeclined: _case_declined,
     CaseFunding.DeadlineSet: _deadline_set,
     CaseFunding.DeadlineReached: _deadline_reached,
     CaseFunding.HousingChosen: _housing_chosen,

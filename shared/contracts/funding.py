@@ -90,3 +90,25 @@ class GrantBreakthroughSubsidy(WriteSchema):
     case_id = fields.UUID(required=True)
     investment_fen = integer(min=1, required=True)
     reason = reason(required=True)
+
+
+# -- both programmes: the annual budgets (区财政每年安排资金预算) ----------------------------------------------
+BUDGET_PROGRAMMES = ("A", "B")
+BUDGET_LINES = ("total", "award", "rent_subsidy", "service_money", "project_subsidy", "living_subsidy", "prize",
+                "breakthrough_subsidy")
+
+
+class RecordBudget(WriteSchema):
+    """The office records a year's budget for a programme and a line (an obligation kind, or `total`), or
+    raises it; `edition` names the budget document (e.g. the district's allocation of that year)."""
+    programme = fields.String(required=True, validate=validate.OneOf(BUDGET_PROGRAMMES))
+    year = integer(min=2000, max=2999, required=True)
+    obligation = fields.String(required=True, validate=validate.OneOf(BUDGET_LINES))
+    amount_fen = integer(min=0, required=True)
+    edition = text(required=True)
+    reason = reason(required=True)
+
+
+class BudgetQuery(ReadSchema):
+    programme = fields.String(required=True, validate=validate.OneOf(BUDGET_PROGRAMMES))
+    year = integer(min=2000, max=2999, required=True)

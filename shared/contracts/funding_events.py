@@ -84,6 +84,20 @@ class EntitlementsGranted(StrictSchema):
     entitlements = many(fields.Nested(Entitlement), required=True)
 
 
+class AwardDeclined(StrictSchema):
+    """Funding did not accept an award decision: it would exceed the year's budget
+    (`funding.budget.exceeded`). Nothing is granted, scheduled or reserved for it."""
+    rule = text(required=True)
+    message = reason(required=True)
+    budget = text(required=True)                  # <programme>:<year>:<line>
+    year = integer(min=2000, max=2999, required=True)
+    remaining_fen = yuan_fen(required=True)
+    requested_fen = yuan_fen(required=True)
+    award_fen = yuan_fen(required=True)
+    decision_event_id = fields.UUID(required=True)
+    effective_on = iso_date(required=True)
+
+
 class DeadlineSet(StrictSchema):
     """A term recorded as a deadline; `due_on` is the first day no longer covered."""
     deadline = fields.String(required=True, validate=validate.OneOf(DEADLINES))
@@ -336,6 +350,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     (_T + "Opened", 1): FundingOpened,
     (_T + "Opened", 2): FundingOpenedV2,
     (_T + "EntitlementsGranted", 1): EntitlementsGranted,
+    (_T + "AwardDeclined", 1): AwardDeclined,
     (_T + "DeadlineSet", 1): DeadlineSet,
     (_T + "DeadlineReached", 1): DeadlineReached,
     (_T + "HousingChosen", 1): HousingChosen,
