@@ -61,6 +61,7 @@ class Settings:
     inbox_max_attempts: int = 5
     timer_seconds: dict = field(default_factory=dict)   # section ("APPLICATION", "FUNDING") -> wall seconds
     rent_frequency_months: int | None = None            # funding: an office setting; None = the edition's
+    policy_dirs: tuple[str, ...] = ()                   # released policy editions beyond shared/policy (docs/policy.md)
 
     @classmethod
     def of(cls, container) -> Settings:
@@ -99,6 +100,7 @@ class Settings:
                            for name in ("APPLICATION", "FUNDING") if _section(config, name).get("timer_seconds")
                            not in (None, "")},
             rent_frequency_months=_number(_section(config, "FUNDING"), "rent_frequency_months", None, int, "FUNDING"),
+            policy_dirs=tuple(d for d in str(_section(config, "POLICY").get("dirs") or "").split(":") if d),
         )
 
 

@@ -102,8 +102,8 @@ class ApplicationApplication(PlacementCommands, ServiceApplication):
         if uow.actor.unit_id != str(command.unit_id):
             raise forbidden("a unit contact files cases for their own unit only", rule="roles.own_unit")
         unit = uow.get(UnitStanding, command.unit_id, "approved unit registration")
-        case = Case.file(unit, command.programme, command.title, policy.current(command.programme),
-                         self.clock.today())
+        today = self.clock.today()
+        case = Case.file(unit, command.programme, command.title, policy.in_force(command.programme, today), today)
         if command.talent:
             case.declare_talent(command.talent, command.claims, command.category, command.entries)
         if command.documents:

@@ -213,7 +213,7 @@ class Placement(Stream):
                                  fields={"late_recording_reason": ["required when starts_on is before today"]})
         self._appointed(unit_id=self.unit_id, expert_id=self.expert_id, post_title=post_title, starts_on=starts_on,
                         ends_on=add_months(starts_on, policy["term"]["months"]), kind=self.kind,
-                        project_funds_fen=self.project_funds_fen, policy_edition=self.policy_edition,
+                        project_funds_fen=self.project_funds_fen, policy_edition=policy["edition"],
                         late_recording_reason=late_recording_reason)
 
     @event("Appointed")

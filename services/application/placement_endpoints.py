@@ -32,7 +32,7 @@ class PlacementEndpoints:
         """The company files the cooperation project with its expert (立项申报): the placement case begins.
         Refuses: `roles.own_unit`, `B.cooperation.agreed`, `B.cooperation.one_project`, `B.project.kind`,
         `B.expert.one_project_per_term` (one subsidised project per expert per service term, also when
-        filings race)."""
+        filings race), `policy.edition.not_in_force` (no scheme edition is in force today)."""
         return call.handle(commands.FileProject)
 
     @command(contracts.RecordAgreement, roles=("officer",))
@@ -47,7 +47,8 @@ class PlacementEndpoints:
         is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`,
         `B.appointment.after_signing` (the term starts on or after the agreement's `signed_on`; the letters
         follow the signed agreement, seed 三(三)), `B.appointment.late_recording` (a `starts_on` before today
-        is a late recording and needs `late_recording_reason`, recorded on the Appointed event)."""
+        is a late recording and needs `late_recording_reason`, recorded on the Appointed event),
+        `policy.edition.not_in_force` (the placement's scheme edition is no longer in force today)."""
         return call.handle(commands.Appoint)
 
     @command(contracts.ExtendTerm, roles=("decision_maker",))

@@ -101,7 +101,7 @@ class PlacementCommands:
         term_id = expert_term_id(cooperation.expert_id)
         term = uow.find(term_id) or ExpertTerm(id=term_id, expert_id=cooperation.expert_id)
         placement = Placement.file(cooperation, term, command.title, command.kind, command.project_funds_fen,
-                                   policy.current("B"))
+                                   policy.in_force("B", self.clock.today()))
         uow.add(placement, cooperation, term)
         return {"case_id": str(placement.id), "version": placement.version}
 
@@ -114,8 +114,10 @@ class PlacementCommands:
     @handles(commands.Appoint)
     def appoint(self, command, uow) -> dict:
         placement = self._placement(uow, command)
-        placement.appoint(command.post_title, command.starts_on, policy.edition(placement.policy_edition),
-                          self.clock.today(), command.late_recording_reason)
+        # a new decision: the edition of the placement's series in force today (policy.edition.not_in_force)
+        in_force = policy.in_force(policy.series_of(placement.policy_edition), self.clock.today())
+        placement.appoint(command.post_title, command.starts_on, in_force, self.clock.today(),
+                          command.late_recording_reason)
         return _placement_result(placement)
 
     @handles(commands.ExtendTerm)

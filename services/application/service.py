@@ -20,7 +20,8 @@ class ApplicationService(placement_endpoints.PlacementEndpoints, base.PlatformSe
     def file_case(self, call):
         """A unit contact opens a draft case for their approved unit; the talent's form and documents may
         come at once. Refuses: `A.unit.approved`, `A.call.window` (outside the call's filing window,
-        inclusive, Beijing time), `roles.own_unit`."""
+        inclusive, Beijing time), `roles.own_unit`, `policy.edition.not_in_force` (no edition of the
+        programme is in force today)."""
         return call.handle(commands.FileCase)
 
     @command(contracts.DeclareTalent, roles=("unit_contact",))

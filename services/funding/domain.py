@@ -29,6 +29,10 @@ Rent instalments are *released when due*: the housing choice records the plan, a
 (`tick`) schedules each instalment on its due date (its first day, paid in advance), so every
 `DisbursementScheduled` is payable at once and nothing is ever scheduled past the subsidy's 36th
 month or an early end.
+
+Every figure (caps, months, years, frequency) comes from the figures the decision recorded
+(`EntitlementsGranted.figures`, taken from review's AwardDecided), never from the policy file as it
+is now: a new edition changes new decisions only (docs/policy.md).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from shared import policy as policies
+from shared.policy.figures import changju_figures
 from shared.calendar import add_years
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
@@ -100,11 +105,33 @@ class CaseFunding(Ledger, Stream):
     RecoveryClaimed = ledger.RecoveryClaimed
     RecoveryWithdrawn = ledger.RecoveryWithdrawn
 
+    class EntitlementsGranted(Stream.Event):
+        """v2 records the figures the decision used; a v1 event is upcast with the figures of the
+        edition it names (frozen, so they are the figures it was decided on)."""
+        class_version = 2
+        award_fen: int
+        prior_changju_award_fen: int
+        national_or_beijing_talent: bool
+        category: str
+        policy_edition: str
+        decision_rule: str
+        decision_inputs: dict
+        decided_by: str
+        decision_event_id: str
+        effective_on: date
+        entitlements: list
+        figures: dict
+
+        @staticmethod
+        def upcast_v1_v2(state):
+            state["figures"] = changju_figures(policies.edition(state["policy_edition"]), state["category"])
+
     @event(Opened)
     def __init__(self, id: UUID, programme: str, unit_id: UUID | None = None):  # noqa: A002
         self.programme = programme
         self.unit_id = unit_id
         self.decision: dict | None = None
+        self.figures: dict | None = None           # what the decision recorded (shared/policy/figures.py)
         self.entitlements: dict[str, dict] = {}
         self.deadlines: dict[str, dict] = {}
         self.housing: dict | None = None
@@ -122,24 +149,22 @@ class CaseFunding(Ledger, Stream):
     def policy_edition(self) -> str:
         return self.decision["policy_edition"]
 
-    def policy(self) -> dict:
-        return policies.edition(self.policy_edition)
-
     def rent_instalments(self) -> list[Instalment]:
         """The whole rent plan (36 months), as the housing choice fixed it; [] without a rent subsidy."""
         if not self.housing or self.housing["choice"] != "rent_subsidy":
             return []
-        return rent_schedule(self.policy(), self.id, self.housing["starts_on"], self.housing["monthly_rent_fen"],
+        return rent_schedule(self.figures, self.id, self.housing["starts_on"], self.housing["monthly_rent_fen"],
                              frequency_months=self.housing["frequency_months"])
 
     # -- the decision ---------------------------------------------------------------------------------
     def grant(self, decision: dict, today: date) -> None:
         """Record what an award decision entitles the talent to, the terms' deadlines, and schedule
         the award money. `decision`: award_fen, prior_changju_award_fen, national_or_beijing_talent,
-        category, effective_on, policy_edition, rule, inputs, decided_by, decision_event_id."""
+        category, effective_on, policy_edition, rule, inputs, figures (as the decision recorded them),
+        decided_by, decision_event_id."""
         if self.decision is not None:
             raise rule_violation("funding.decision.once", "this case's support was already granted")
-        policy = policies.edition(decision["policy_edition"])
+        policy = decision["figures"]
         effective_on = decision["effective_on"]
         entitlements = derive_entitlements(policy, Decision(
             case_id=self.id, award_fen=decision["award_fen"],
@@ -152,7 +177,7 @@ class CaseFunding(Ledger, Stream):
             policy_edition=decision["policy_edition"], decision_rule=decision["rule"],
             decision_inputs=dict(decision["inputs"]), decided_by=decision["decided_by"],
             decision_event_id=str(decision["decision_event_id"]), effective_on=effective_on,
-            entitlements=[entitlement_dict(e) for e in entitlements])
+            entitlements=[entitlement_dict(e) for e in entitlements], figures=dict(policy))
         ends = deadlines(policy, effective_on)
         self._set_deadline(COMMITMENT, ends["commitment_ends"], effective_on)
         if self.entitlements[SERVICE_MONEY]["status"] == GRANTED:
@@ -205,7 +230,7 @@ class CaseFunding(Ledger, Stream):
         self._require_not_ended()
         if self.housing is not None:
             raise rule_violation("A.housing.chosen_once", f"housing was already chosen ({self.housing['choice']})")
-        policy = self.policy()
+        policy = self.figures
         effective_on = self.decision["effective_on"]
         starts_on = starts_on or max(today, effective_on)
         if starts_on < effective_on:
@@ -217,7 +242,7 @@ class CaseFunding(Ledger, Stream):
                                  f" commitment, before {commitment_ends}",
                                  fields={"starts_on": [f"before {commitment_ends}"]})
         if choice == "rent_subsidy":
-            frequency = frequency_months or policy["support"]["housing"]["rent_subsidy"].get("frequency_months", 1)
+            frequency = frequency_months or policy["rent_frequency_months"]
             plan = rent_schedule(policy, self.id, starts_on, monthly_rent_fen, frequency_months=frequency)
             ends_on = plan[-1].last_day + timedelta(days=1)
         else:
@@ -255,7 +280,7 @@ class CaseFunding(Ledger, Stream):
         if self.ended and spent_on > self.ended["ended_on"]:
             raise rule_violation("funding.ended.after_end", f"support ended on {self.ended['ended_on']}: no"
                                  " service money for later expenses", fields={"spent_on": ["after the early end"]})
-        policy = self.policy()
+        policy = self.figures
         year = service_year(policy, self.decision["effective_on"], spent_on)
         approval = service_money_claim(policy, state, year, claimed_fen, purpose)
         if approval.approved_fen <= 0:
@@ -377,13 +402,15 @@ class CaseFunding(Ledger, Stream):
             raise rule_violation("funding.ended", f"support ended on {self.ended['ended_on']}")
 
     # -- events ---------------------------------------------------------------------------------------
-    @event("EntitlementsGranted")
+    @event(EntitlementsGranted)
     def _entitlements_granted(self, award_fen: int, prior_changju_award_fen: int, national_or_beijing_talent: bool,
                               category: str, policy_edition: str, decision_rule: str, decision_inputs: dict,
-                              decided_by: str, decision_event_id: str, effective_on: date, entitlements: list):
+                              decided_by: str, decision_event_id: str, effective_on: date, entitlements: list,
+                              figures: dict):
         self.decision = {"award_fen": award_fen, "prior_changju_award_fen": prior_changju_award_fen,
                          "national_or_beijing_talent": national_or_beijing_talent, "category": category,
                          "policy_edition": policy_edition, "decided_by": decided_by, "effective_on": effective_on}
+        self.figures = figures
         self.entitlements = {e["code"]: e for e in entitlements}
 
     @event("AwardDeclined")

@@ -14,7 +14,8 @@ Seed 000, 三 支持措施:
 
 `derive_entitlements` returns one `Entitlement` per code, granted or not; every money entitlement
 carries a `Computation` (rule, clause, edition, inputs), also when its amount is 0 — a refusal
-says which rule refused it.
+says which rule refused it. The `policy` these functions take is the figures the decision recorded
+(shared/policy/figures.py; `services.funding.figures.recorded` also accepts a whole edition).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from shared.errors import rule_violation, validation_error
 from shared.money import fen_to_yuan_str
 
 from services.funding.computation import Computation, computed
-from services.funding.figures import support_figures
+from services.funding.figures import recorded, support_figures
 
 # Entitlement statuses
 GRANTED = "granted"          # the talent has it
@@ -216,7 +217,7 @@ def _services(policy: dict) -> list[Entitlement]:
     return [Entitlement(code=entry["code"], kind="service", status=GRANTED,
                         clause=entry.get("clause") or SERVICE_CLAUSES.get(entry["code"], "三(二)"),
                         title=entry.get("title", entry["code"]))
-            for entry in policy["support"]["services"]]
+            for entry in recorded(policy)["services"]]
 
 
 def _money(code, status, clause, title, why, unit, units, starts_on, ends_on) -> Entitlement:

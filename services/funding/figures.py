@@ -1,15 +1,14 @@
-"""Programme A's support figures, read from a policy edition (shared/policy/changju-2024.yaml,
-sections `award`, `support`, `talent`) and converted exactly to integer fen.
+"""Programme A's support figures as a decision recorded them (shared/policy/figures.py), typed.
 
-Reading them in one place means a missing or renamed key fails loudly here, not as a silent
-default deep inside a rule.
+Running cases derive everything from the figures recorded on their decision (review's AwardDecided,
+funding's EntitlementsGranted), never from the policy file as it is now. Reading them in one place
+means a missing or renamed key fails loudly here, not as a silent default deep inside a rule.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.money import yuan
-from shared.policy import category_cap_fen
+from shared.policy.figures import changju_figures
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,25 @@ class SupportFigures:
     commitment_years: int              # 二(一)2(4): 承诺入选后继续在昌平区工作三年以上
 
 
-def support_figures(policy: dict) -> SupportFigures:
-    rent = policy["support"]["housing"]["rent_subsidy"]
-    service = policy["support"]["service_money"]
+def recorded(source: dict) -> dict:
+    """The recorded figures; given a whole edition instead (tests, tools), the figures a decision on it
+    would record."""
+    return changju_figures(source) if "support" in source else source
+
+
+def support_figures(source: dict) -> SupportFigures:
+    figures = recorded(source)
     return SupportFigures(
-        edition=policy["edition"],
-        award_cap_fen=category_cap_fen(policy, "outstanding"),
-        national_talent_award_money=bool(policy["award"]["national_or_beijing_talent_award_money"]),
-        rent_monthly_cap_fen=yuan(rent["monthly_cap_yuan"]),
-        rent_months=int(rent["months"]),
-        rent_never_above_paid=bool(rent["never_above_rent_paid"]),
-        rent_frequency_months=int(rent.get("frequency_months", 1)),
-        service_yearly_fen=yuan(service["yearly_yuan"]),
-        service_years=int(service["years"]),
-        service_excluded_if_award=bool(service["excluded_if_award_money"]),
-        service_purposes=tuple(service.get("purposes", ())),
-        commitment_years=int(policy["talent"]["commitment_years"]),
+        edition=figures["edition"],
+        award_cap_fen=int(figures["award_cap_fen"]),
+        national_talent_award_money=bool(figures["national_or_beijing_talent_award_money"]),
+        rent_monthly_cap_fen=int(figures["rent_monthly_cap_fen"]),
+        rent_months=int(figures["rent_months"]),
+        rent_never_above_paid=bool(figures["rent_never_above_paid"]),
+        rent_frequency_months=int(figures["rent_frequency_months"]),
+        service_yearly_fen=int(figures["service_yearly_fen"]),
+        service_years=int(figures["service_years"]),
+        service_excluded_if_award=bool(figures["service_excluded_if_award"]),
+        service_purposes=tuple(figures["service_purposes"]),
+        commitment_years=int(figures["commitment_years"]),
     )

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from shared import policy as policies
 from shared.clock import BEIJING
 from shared.errors import Refused
+from shared.policy.figures import changju_figures
 
 from services.funding import budget, reservations
 from services.funding.cases import funding_of
@@ -60,7 +62,8 @@ def award_decided(envelope, uow) -> None:
 def upcast_award_decided(envelope: dict) -> dict:
     """review.case_review.AwardDecided as a decision, whatever its schema version. v1 knew only
     the award: an outstanding talent, first application, not a national/Beijing talent, terms
-    starting on the Beijing date the decision occurred."""
+    starting on the Beijing date the decision occurred. v3 records the figures the decision used
+    (shared/policy/figures.py); before v3 they are the named edition's."""
     payload = envelope["payload"]
     decision = {key: payload[key] for key in ("award_fen", "rule", "policy_edition", "inputs")}
     if envelope["schema_version"] >= 2:
@@ -69,6 +72,10 @@ def upcast_award_decided(envelope: dict) -> dict:
     else:
         decision.update(category="outstanding", prior_changju_award_fen=0, national_or_beijing_talent=False,
                         effective_on=envelope["occurred_at"].astimezone(BEIJING).date())
+    if envelope["schema_version"] >= 3:
+        decision["figures"] = dict(payload["figures"])
+    else:   # the figures of the edition it names: the same, for a released edition is frozen
+        decision["figures"] = changju_figures(policies.edition(decision["policy_edition"]), decision["category"])
     decision.update(decided_by=envelope["actor"]["actor_id"], decision_event_id=str(envelope["event_id"]))
     return decision
 

@@ -22,6 +22,11 @@ The rules, by the ids a refusal names:
 * `separation_of_duties.decide_release` — whoever decided a prize or a breakthrough subsidy neither
   reports nor retries that payment.
 * `funding.ended.once` — one early end.
+* `policy.edition.not_in_force` — a prize or breakthrough subsidy is a new decision: it uses the
+  edition of the placement's series in force on its date, and is refused when none is.
+
+The living subsidy, its recoveries and the timer derive from the figures the appointment recorded
+(`EntitlementsGranted.figures`), never from the policy file as it is now (docs/policy.md).
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from shared import policy as policies
+from shared.policy.figures import vice_president_figures
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 from shared.money import fen_to_yuan_str
@@ -90,7 +96,7 @@ def _living_entitlement(policy: dict, starts_on: date, ends_on: date) -> dict:
         rule="B.living.monthly", clause=CLAUSES[LIVING], policy_edition=policy["edition"], amount_fen=monthly,
         inputs={"monthly_fen": monthly, "term_starts_on": starts_on.isoformat(),
                 "term_ends_on": ends_on.isoformat(), "months": months,
-                "partial_month": policy["money"][LIVING].get("partial_month", "pro_rata_days")},
+                "partial_month": policy["living_partial_month"]},
         explanation=f"{fen_to_yuan_str(monthly)} yuan a month for the {months} month(s) of the term, months"
                     " anchored at its start, a part month pro rata by days, paid in arrears")
     return _entitlement(LIVING, "money", GRANTED, CLAUSES[LIVING], PURPOSES[LIVING], starts_on=starts_on,
@@ -111,12 +117,34 @@ class PlacementFunding(Ledger, Stream):
     RecoveryClaimed = ledger.RecoveryClaimed
     RecoveryWithdrawn = ledger.RecoveryWithdrawn
 
+    class EntitlementsGranted(Stream.Event):
+        """v2 records the figures the appointment used; a v1 event is upcast with the figures of the
+        edition it names (frozen, so they are the figures it was decided on)."""
+        class_version = 2
+        unit_id: UUID
+        expert_id: UUID
+        starts_on: date
+        ends_on: date
+        kind: str
+        project_funds_fen: int
+        policy_edition: str
+        appointed_by: str
+        appointment_event_id: str
+        effective_on: date
+        entitlements: list
+        figures: dict
+
+        @staticmethod
+        def upcast_v1_v2(state):
+            state["figures"] = vice_president_figures(policies.edition(state["policy_edition"]))
+
     @event("Opened")
     def __init__(self, id: UUID, unit_id: UUID, expert_id: UUID, cooperation_id: UUID | None,  # noqa: A002
                  kind: str, project_funds_fen: int, policy_edition: str):
         self.unit_id, self.expert_id, self.cooperation_id = unit_id, expert_id, cooperation_id
         self.kind, self.project_funds_fen, self.policy_edition = kind, project_funds_fen, policy_edition
         self.appointment: dict | None = None
+        self.figures: dict | None = None            # what the appointment recorded (shared/policy/figures.py)
         self.term_ends_on: date | None = None       # first day no longer in the term (extensions included)
         self.ended: dict | None = None              # an early end: ended_on = last day in the term
         self.expired: dict | None = None
@@ -127,8 +155,10 @@ class PlacementFunding(Ledger, Stream):
         self._open_ledger()
 
     # -- reading --------------------------------------------------------------------------------------
-    def policy(self) -> dict:
-        return policies.edition(self.policy_edition)
+    def policy_in_force(self, today: date) -> dict:
+        """The figures a new decision on this placement (a prize, a breakthrough subsidy) uses: the
+        edition of its series in force today; refused with policy.edition.not_in_force."""
+        return vice_president_figures(policies.in_force(policies.series_of(self.policy_edition), today))
 
     @property
     def schedule_ends_on(self) -> date | None:
@@ -144,7 +174,7 @@ class PlacementFunding(Ledger, Stream):
     def living_plan(self) -> list[LivingMonth]:
         if self.appointment is None:
             return []
-        return living_months(self.policy(), self.appointment["starts_on"], self.schedule_ends_on)
+        return living_months(self.figures, self.appointment["starts_on"], self.schedule_ends_on)
 
     def living_keys(self, month: str) -> list[Disbursement]:
         return [d for d in self.disbursements.values()
@@ -169,11 +199,11 @@ class PlacementFunding(Ledger, Stream):
         the project subsidy)."""
         if self.appointment is not None:
             raise rule_violation("funding.appointment.once", "this placement was already appointed")
-        policy = policies.edition(appointment["policy_edition"])
+        policy = vice_president_figures(policies.edition(appointment["policy_edition"]))
         starts_on, ends_on = appointment["starts_on"], appointment["ends_on"]
         project, why = _project_entitlement(policy, appointment)
         living = _living_entitlement(policy, starts_on, ends_on)
-        titles = {s["code"]: s["title"] for s in policy.get("services", [])}
+        titles = {s["code"]: s["title"] for s in policy["services"]}
         services = [_entitlement(code, kind, GRANTED, clause, titles.get(code, code), starts_on=starts_on,
                                  ends_on=ends_on) for code, (kind, clause) in SERVICES.items()]
         self._entitlements_granted(
@@ -181,7 +211,7 @@ class PlacementFunding(Ledger, Stream):
             kind=appointment["kind"], project_funds_fen=appointment["project_funds_fen"],
             policy_edition=policy["edition"], appointed_by=appointment["appointed_by"],
             appointment_event_id=str(appointment["appointment_event_id"]), effective_on=starts_on,
-            entitlements=[project, living, *services])
+            entitlements=[project, living, *services], figures=policy)
         if project["status"] == GRANTED and why.amount_fen > 0:
             key = idempotency_key(self.id, PROJECT, "once")
             self._scheduled(obligation_id=PROJECT, period="once", idempotency_key=key, amount_fen=why.amount_fen,
@@ -288,8 +318,9 @@ class PlacementFunding(Ledger, Stream):
                           "month_worth_fen": entitled, "kept_fen": kept, "last_day": last_day.isoformat(),
                           "period_starts_on": d.period_starts_on.isoformat(),
                           "period_ends_on": d.period_ends_on.isoformat(),
-                          "convention": "the month is worth 2,000 yuan × days up to the last day in the term /"
-                                        " days of the anchored month, half-up; a month after it nothing"}
+                          "convention": f"the month is worth {fen_to_yuan_str(self.figures['living_monthly_fen'])}"
+                                        " yuan × days up to the last day in the term / days of the anchored"
+                                        " month, half-up; a month after it nothing"}
                 self._recovery_claimed(
                     idempotency_key=key, obligation_id=LIVING_RECOVERY, period=d.period, paid_key=d.idempotency_key,
                     overpaid_fen=overpaid, ended_on=last_day, rule="B.living.recovery.early_end",
@@ -315,7 +346,7 @@ class PlacementFunding(Ledger, Stream):
         if not concluded_in <= year <= today.year:
             raise rule_violation("B.prize.year", f"the selection year is from {concluded_in} (the term ended then)"
                                  f" to {today.year}", fields={"year": [f"{concluded_in}–{today.year}"]})
-        why = prize(self.policy(), level, year)
+        why = prize(self.policy_in_force(today), level, year)
         key = idempotency_key(self.id, PRIZE, str(year))
         self._prize_awarded(level=level, year=year, amount_fen=why.amount_fen, idempotency_key=key,
                             decided_by=actor_id, reason=reason, computation=why.to_dict(), effective_on=today)
@@ -328,7 +359,7 @@ class PlacementFunding(Ledger, Stream):
         self._require_appointment()
         if self.breakthrough is not None:
             raise rule_violation("B.breakthrough.once", "this placement already has its breakthrough subsidy")
-        why = breakthrough_subsidy(self.policy(), investment_fen)
+        why = breakthrough_subsidy(self.policy_in_force(today), investment_fen)
         key = idempotency_key(self.id, BREAKTHROUGH, "once")
         self._breakthrough_granted(investment_fen=investment_fen, amount_fen=why.amount_fen, idempotency_key=key,
                                    decided_by=actor_id, reason=reason, computation=why.to_dict(), effective_on=today)
@@ -368,7 +399,7 @@ class PlacementFunding(Ledger, Stream):
         """When `tick` next has a month to release (None: nothing left); the read model asks the same rule."""
         if self.appointment is None:
             return None
-        return next_living_due(self.policy(), self.appointment["starts_on"], self.schedule_ends_on, self.released_fen)
+        return next_living_due(self.figures, self.appointment["starts_on"], self.schedule_ends_on, self.released_fen)
 
     def _release(self, month: LivingMonth, owed: int) -> None:
         keys = self.living_keys(month.name)
@@ -392,12 +423,13 @@ class PlacementFunding(Ledger, Stream):
             raise rule_violation("funding.appointment.required", "this placement has no appointment yet")
 
     # -- events ---------------------------------------------------------------------------------------
-    @event("EntitlementsGranted")
+    @event(EntitlementsGranted)
     def _entitlements_granted(self, unit_id: UUID, expert_id: UUID, starts_on: date, ends_on: date, kind: str,
                               project_funds_fen: int, policy_edition: str, appointed_by: str,
-                              appointment_event_id: str, effective_on: date, entitlements: list):
+                              appointment_event_id: str, effective_on: date, entitlements: list, figures: dict):
         self.unit_id, self.expert_id, self.kind = unit_id, expert_id, kind
         self.project_funds_fen, self.policy_edition = project_funds_fen, policy_edition
+        self.figures = figures
         self.appointment = {"starts_on": starts_on, "ends_on": ends_on, "appointed_by": appointed_by,
                             "appointment_event_id": appointment_event_id}
         self.term_ends_on = ends_on

@@ -1,5 +1,7 @@
 """Programme B (科技副总, policy `vice-president-2.0`, section `money`): what a placement's money
-comes to. Pure: figures from the policy edition, dates passed in, exact integer fen.
+comes to. Pure: dates passed in, exact integer fen, and the figures as the appointment (or the prize
+or breakthrough decision) recorded them (shared/policy/figures.py), never the policy file as it is
+now; the `policy` argument is that record (`recorded` also accepts a whole edition: tests, tools).
 
 Seed 003, 四(二) 经费支持:
 
@@ -32,7 +34,9 @@ from fractions import Fraction
 
 from shared.calendar import add_months, month_name
 from shared.errors import rule_violation
-from shared.money import fen_to_yuan_str, yuan
+from shared.money import fen_to_yuan_str
+
+from shared.policy.figures import vice_president_figures
 
 from services.funding.computation import Computation, computed, half_up
 
@@ -44,16 +48,17 @@ CLAUSES = {PROJECT: "四(二)1", LIVING: "四(二)2", PRIZE: "四(二)3", BREAKT
 PARTIAL_MONTH_SETTINGS = ("pro_rata_days",)
 
 
-def money(policy: dict) -> dict:
-    return policy["money"]
+def recorded(source: dict) -> dict:
+    """The recorded figures; given a whole edition instead, the figures an appointment on it records."""
+    return vice_president_figures(source) if "money" in source else source
 
 
 # -- 1. project subsidy -------------------------------------------------------------------------------
 def project_subsidy(policy: dict, kind: str, project_funds_fen: int) -> Computation:
-    figures = money(policy)[PROJECT]
-    percent = int(figures["percent"])
+    policy = recorded(policy)
+    percent = int(policy["project_subsidy_percent"])
     social = kind == SOCIAL_SCIENCE
-    cap = yuan(figures["cap_social_science_yuan"] if social else figures["cap_yuan"])
+    cap = int(policy["project_subsidy_cap_social_science_fen"] if social else policy["project_subsidy_cap_fen"])
     share = half_up(Fraction(project_funds_fen * percent, 100))
     amount = min(share, cap)
     return computed(policy, "B.project_subsidy.cap", CLAUSES[PROJECT], amount,
@@ -87,14 +92,14 @@ class LivingMonth:
 
 
 def living_monthly_fen(policy: dict) -> int:
-    return yuan(money(policy)[LIVING]["monthly_yuan"])
+    return int(recorded(policy)["living_monthly_fen"])
 
 
 def living_months(policy: dict, starts_on: date, ends_on: date) -> list[LivingMonth]:
     """Every month of the living subsidy for a term covering `starts_on` up to, not including,
     `ends_on` (see the module's conventions). [] when the term covers no day."""
-    figures = money(policy)[LIVING]
-    setting = figures.get("partial_month", "pro_rata_days")
+    policy = recorded(policy)
+    setting = policy["living_partial_month"]
     if setting not in PARTIAL_MONTH_SETTINGS:
         raise ValueError(f"unknown living_subsidy.partial_month setting {setting!r}")
     monthly = living_monthly_fen(policy)
@@ -153,7 +158,7 @@ def prize(policy: dict, level: str, year: int) -> Computation:
     if level not in PRIZE_LEVELS:
         raise rule_violation("B.prize.level", f"unknown prize level {level!r}",
                              fields={"level": [", ".join(PRIZE_LEVELS)]})
-    amount = yuan(money(policy)["prizes"][f"{level}_yuan"])
+    amount = int(recorded(policy)[f"prize_{level}_fen"])
     return computed(policy, "B.prize.amount", CLAUSES[PRIZE], amount,
                     f"{level} prize of the {year} selection: {fen_to_yuan_str(amount)} yuan, to the expert",
                     level=level, year=year)
@@ -161,8 +166,8 @@ def prize(policy: dict, level: str, year: int) -> Computation:
 
 # -- 4. breakthrough subsidy --------------------------------------------------------------------------
 def breakthrough_subsidy(policy: dict, investment_fen: int) -> Computation:
-    figures = money(policy)[BREAKTHROUGH]
-    percent, cap = int(figures["percent"]), yuan(figures["cap_yuan"])
+    policy = recorded(policy)
+    percent, cap = int(policy["breakthrough_percent"]), int(policy["breakthrough_cap_fen"])
     share = half_up(Fraction(investment_fen * percent, 100))
     amount = min(share, cap)
     return computed(policy, "B.breakthrough.cap", CLAUSES[BREAKTHROUGH], amount,

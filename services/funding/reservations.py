@@ -22,7 +22,7 @@ def add_years(day: date, years: int) -> date:
 def award_decision(decision: dict, today: date) -> dict[str, dict[int, int]]:
     """Programme A: the award money in the year it falls due, and the service money's yearly ceiling in
     the year each of its years starts. (A rent subsidy reserves when it is chosen: `rent_subsidy`.)"""
-    policy = policies.edition(decision["policy_edition"])
+    policy = decision.get("figures") or policies.edition(decision["policy_edition"])   # as the decision recorded
     effective_on = decision["effective_on"]
     entitlements = {e.code: e for e in derive_entitlements(policy, Decision(
         case_id="-", award_fen=decision["award_fen"], national_or_beijing_talent=decision["national_or_beijing_talent"],

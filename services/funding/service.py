@@ -97,16 +97,19 @@ class FundingService(base.PlatformService, base.InboxService):
         """A yearly prize for a concluded project (四(二)3): first/second/third = 200,000/100,000/50,000 yuan,
         to the expert, one per placement; its payment is scheduled at once. Refuses: `funding.programme`,
         `funding.appointment.required`, `B.prize.concluded` (the term has not expired, or ended early),
-        `B.prize.once`, `B.prize.year`, `funding.budget.exceeded` (the prize reserves against this year's
-        programme B budget: refused, naming the budget, the year and what remains, if it does not fit)."""
+        `B.prize.once`, `B.prize.year`, `policy.edition.not_in_force` (the placement's scheme edition is no
+        longer in force: the amounts are those of the edition in force on the decision's date),
+        `funding.budget.exceeded` (the prize reserves against this year's programme B budget: refused, naming
+        the budget, the year and what remains, if it does not fit)."""
         return call.handle(commands.AwardPrize)
 
     @command(contracts.GrantBreakthroughSubsidy, roles=("decision_maker",))
     def grant_breakthrough_subsidy(self, call):
         """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment,
         at most 5,000,000 yuan, to the company, once per placement; scheduled at once. Refuses:
-        `funding.programme`, `funding.appointment.required`, `B.breakthrough.once`, `funding.budget.exceeded`
-        (as a prize: it reserves against this year's programme B budget)."""
+        `funding.programme`, `funding.appointment.required`, `B.breakthrough.once`,
+        `policy.edition.not_in_force` (the rate and cap are the edition's in force on the decision's date),
+        `funding.budget.exceeded` (as a prize: it reserves against this year's programme B budget)."""
         return call.handle(commands.GrantBreakthroughSubsidy)
 
     @command(contracts.RecordBudget, roles=("funding_officer",))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared import policy as policies
+from shared.policy.figures import vice_president_figures
 from shared.eventstore.projection import Projection
 
 from services.funding import ledger
@@ -203,7 +204,7 @@ def _case_granted(doc: dict, event) -> None:
                          "category": event.category, "policy_edition": event.policy_edition,
                          "effective_on": event.effective_on.isoformat(), "decided_by": event.decided_by,
                          "decision_event_id": event.decision_event_id},
-               entitlements=list(event.entitlements))
+               entitlements=list(event.entitlements), figures=dict(event.figures))
 
 
 def _case_declined(doc: dict, event) -> None:
@@ -294,7 +295,7 @@ def _placement_granted(doc: dict, event) -> None:
                             "appointed_by": event.appointed_by, "appointment_event_id": event.appointment_event_id},
                term={"starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
                      "extensions": []},
-               entitlements=list(event.entitlements))
+               entitlements=list(event.entitlements), figures=dict(event.figures))
 
 
 def _term_extended(doc: dict, event) -> None:
@@ -365,7 +366,10 @@ def _placement_next_due(doc: dict) -> str | None:
     released: dict[str, int] = {}
     for month, amount in doc["living_keys"].values():
         released[month] = released.get(month, 0) + amount
-    due = next_living_due(policies.edition(doc["policy_edition"]), starts_on, ends_on,
+    # the figures the appointment recorded; a document built before they were recorded falls back to
+    # its edition's, which are the same (a released edition is frozen)
+    figures = doc.get("figures") or vice_president_figures(policies.edition(doc["policy_edition"]))
+    due = next_living_due(figures, starts_on, ends_on,
                           lambda month: released.get(month, 0))
     return _iso(due)
 

@@ -105,14 +105,16 @@ class ReviewApplication(ProjectReviewCommands, ServiceApplication):
     @handles(commands.DecideAward)
     def decide_award(self, command, uow) -> dict:
         review = _review(uow, command.case_id, command.expected_version)
-        review.decide_award(uow.actor.actor_id, command.award_fen, command.reason, policy.edition(review.edition),
-                            self.clock.today())
+        today = self.clock.today()
+        review.decide_award(uow.actor.actor_id, command.award_fen, command.reason,
+                            policy.in_force(policy.series_of(review.edition), today), today)
         return _result(review)
 
     @handles(commands.Decline)
     def decline(self, command, uow) -> dict:
         review = _review(uow, command.case_id, command.expected_version)
-        review.decline(uow.actor.actor_id, command.reason, policy.edition(review.edition))
+        review.decline(uow.actor.actor_id, command.reason,
+                       policy.in_force(policy.series_of(review.edition), self.clock.today()))
         return _result(review)
 
     # -- queries ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from eventsourcing.domain import event
 from shared import policy
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
-from shared.policy import category_cap_fen
+from shared.policy.figures import changju_figures
 
 from services.review import scoring
 
@@ -31,6 +31,27 @@ DECISION = scoring.DecisionRules(
 class CaseReview(Stream):
     STREAM = "case_review"
     CASE_STREAM = True
+
+    class AwardDecided(Stream.Event):
+        """v2 records every figure the decision and the support it grants use (shared/policy/figures.py),
+        so funding never reads them from a policy file; a v1 event is upcast with the figures of the
+        edition it names (frozen, so they are the figures it was decided on)."""
+        class_version = 2
+        award_fen: int
+        reason: str
+        rule: str
+        policy_edition: str
+        category: str
+        prior_changju_award_fen: int
+        national_or_beijing_talent: bool
+        effective_on: date
+        inputs: dict
+        figures: dict
+
+        @staticmethod
+        def upcast_v1_v2(state):
+            category = state.get("category", "outstanding")
+            state["figures"] = changju_figures(policy.edition(state["policy_edition"]), category)
 
     @event("Opened")
     def __init__(self, id: UUID, programme: str, unit_id: UUID):  # noqa: A002
@@ -45,7 +66,9 @@ class CaseReview(Stream):
     @property
     def edition(self) -> str:
         """The policy edition the case was assessed under (the call it was filed in)."""
-        return self.submission["eligibility"]["edition"] if self.submission else policy.CURRENT[self.programme]
+        if self.submission:
+            return self.submission["eligibility"]["edition"]
+        return policy.current(self.programme)["edition"]
 
     # -- what the application service reports ------------------------------------------
     def receive_submission(self, submission: dict, source: dict) -> None:
@@ -119,14 +142,16 @@ class CaseReview(Stream):
 
     # -- the working group's decision ----------------------------------------------------
     def decide_award(self, decider: str, award_fen: int, reason: str, policy: dict, today: date) -> None:
+        """`policy`: the edition of the case's call in force today (`shared.policy.in_force`)."""
         self._require_decidable(decider)
         if award_fen < 0:
             raise rule_violation("A.award.cap", "an award cannot be negative", fields={"award_fen": ["at least 0"]})
         facts = self.submission
         category, prior, national = facts["category"], facts["earlier_award_fen"], facts["national_or_beijing_talent"]
-        cap_fen = category_cap_fen(policy, category)
+        figures = changju_figures(policy, category)
+        cap_fen = figures["award_cap_fen"]
         rule = "A.award.cap"
-        if national and not policy["award"]["national_or_beijing_talent_award_money"]:
+        if national and not figures["national_or_beijing_talent_award_money"]:
             rule = "A.award.national_or_beijing_talent"
             if award_fen > 0:
                 raise rule_violation(rule, "a national or Beijing talent gets no local award money, only the "
@@ -148,7 +173,8 @@ class CaseReview(Stream):
                     "national_or_beijing_talent": national, "scores": dict(self.scores),
                     "eligibility_edition": eligibility["edition"],
                     "age_reference_date": eligibility["age_reference_date"],
-                    "recent_years_reference_date": eligibility["recent_years_reference_date"]})
+                    "recent_years_reference_date": eligibility["recent_years_reference_date"]},
+            figures=figures)
 
     def decline(self, decider: str, reason: str, policy: dict) -> None:
         """The working group does not select the talent: no award, no support; the case ends here."""
@@ -168,8 +194,8 @@ class CaseReview(Stream):
     def _not_selected(self, reason: str, policy_edition: str, scores: dict):
         self.status = "not_selected"
 
-    @event("AwardDecided")
+    @event(AwardDecided)
     def _award_decided(self, award_fen: int, reason: str, rule: str, policy_edition: str, category: str,
                        prior_changju_award_fen: int, national_or_beijing_talent: bool, effective_on: date,
-                       inputs: dict):
+                       inputs: dict, figures: dict):
         self.status, self.award_fen = "award_decided", award_fen

@@ -48,11 +48,14 @@ class PlacementReview(Stream):
         scoring.check_score(reviewer, score, self.conflicts, "project")
         self._scored(reviewer=reviewer, score=score, opinion=opinion)
 
-    def decide(self, decider: str, approve: bool, reason: str) -> None:
+    def decide(self, decider: str, approve: bool, reason: str, policy_edition: str | None = None) -> None:
+        """`policy_edition`: the edition of the project's series in force on the decision's date (the
+        caller refuses with policy.edition.not_in_force when none is); by default the filing's."""
         self._require("under_review", "review.decided", "the project is decided")
         scoring.check_decider(decider, self.scores, self.scores, DECISION)
         if approve:
-            self._approved(reason=reason, scores=dict(self.scores), policy_edition=self.policy_edition)
+            self._approved(reason=reason, scores=dict(self.scores),
+                           policy_edition=policy_edition or self.policy_edition)
         else:
             self._rejected(reason=reason, scores=dict(self.scores))
 

@@ -24,7 +24,8 @@ class ProjectReviewEndpoints:
     def decide_project(self, call):
         """The S&T commission approves or rejects the project after the expert review (评审).
         Refuses: `review.decision.scored`, `separation_of_duties.review_decide` (whoever scored cannot
-        decide), `review.decided`."""
+        decide), `review.decided`, `policy.edition.not_in_force` (the project's scheme edition is no longer
+        in force today)."""
         return call.handle(commands.DecideProject)
 
     @command(contracts.FileWithOffice, roles=("officer",))

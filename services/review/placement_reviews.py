@@ -2,6 +2,7 @@
 and their read model). Mixed into `ReviewApplication`; the rules are in placement.py."""
 from __future__ import annotations
 
+from shared import policy
 from shared.eventstore.application import check_version, handles
 from shared.eventstore.projection import Projection
 
@@ -63,7 +64,8 @@ class ProjectReviewCommands:
     @handles(commands.DecideProject)
     def decide_project(self, command, uow) -> dict:
         review = _project(uow, command.case_id, command.expected_version)
-        review.decide(uow.actor.actor_id, command.approve, command.reason)
+        in_force = policy.in_force(policy.series_of(review.policy_edition), self.clock.today())
+        review.decide(uow.actor.actor_id, command.approve, command.reason, in_force["edition"])
         return _result(review)
 
     @handles(commands.FileWithOffice)

@@ -38,8 +38,10 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
 
     @command(contracts.DecideAward, roles=("decision_maker",))
     def decide_award(self, call):
-        """The working group's decision, recorded with the policy edition, the reference dates and the
-        inputs. Refuses: `review.decision.after_paper` (audit passed and compliant paper copies first),
+        """The working group's decision, recorded with the policy edition of the case's call in force today,
+        every figure the support uses (caps, months, years, frequency), the reference dates and the
+        inputs. Refuses: `policy.edition.not_in_force` (no edition of the call is in force today),
+        `review.decision.after_paper` (audit passed and compliant paper copies first),
         `review.decision.scored`, `separation_of_duties.audit_decide` (whoever audited cannot decide),
         `A.award.cap` (≤ 2,000,000), `A.award.national_or_beijing_talent` (no award money),
         `A.award.top_up` (a re-applicant: at most the difference), `review.decision.programme`."""
@@ -49,7 +51,7 @@ class ReviewService(placement_endpoints.ProjectReviewEndpoints, base.PlatformSer
     def decline(self, call):
         """The working group does not select the talent; the case ends without award or support.
         Refuses: `review.decision.after_paper`, `review.decision.scored`, `separation_of_duties.audit_decide`,
-        `review.decision.programme`."""
+        `review.decision.programme`, `policy.edition.not_in_force`."""
         return call.handle(commands.Decline)
 
     @query(contracts.ReviewQuery, roles=("officer", "reviewer", "decision_maker", "auditor"))

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from shared.contracts.base import (PROGRAMMES, SourceRef, StrictSchema, integer, iso_date, many, reason, text,
                                    yuan_fen)
-from shared.contracts.funding_events import FUNDING_PAYLOADS
+from shared.contracts.funding_events import FUNDING_PAYLOADS, ChangjuFigures
 from shared.contracts.placement_events import PLACEMENT_PAYLOADS
 from shared.contracts.registration_events import REGISTRATION_PAYLOADS
 from shared.errors import validation_error
@@ -155,6 +155,13 @@ class AwardDecidedV2(AwardDecided):
     effective_on = iso_date(required=True)   # the decision's business date: the terms start here
 
 
+class AwardDecidedV3(AwardDecidedV2):
+    """v3 records every figure the decision and the support it grants use (caps, months, years,
+    frequency: shared/policy/figures.py); funding derives the case's support from them, never from
+    the policy file as it is now. Before v3 they are the named edition's (released editions are frozen)."""
+    figures = fields.Nested(ChangjuFigures, required=True)
+
+
 # -- review: programme B projects --------------------------------------------------------
 class ProjectReviewOpened(StrictSchema):
     unit_id = fields.UUID(required=True)
@@ -210,6 +217,7 @@ PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("review.case_review.AwardDecided", 1): AwardDecided,
     ("review.case_review.NotSelected", 1): NotSelected,
     ("review.case_review.AwardDecided", 2): AwardDecidedV2,
+    ("review.case_review.AwardDecided", 3): AwardDecidedV3,
     **FUNDING_PAYLOADS,
     **PLACEMENT_PAYLOADS,
 }

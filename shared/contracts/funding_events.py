@@ -55,6 +55,48 @@ class Computation(StrictSchema):
     explanation = reason(required=True)
 
 
+class ServiceFigure(StrictSchema):
+    code = text(64, required=True)
+    title = text(required=True)
+    clause = text(64, load_default=None, allow_none=True)
+
+
+class ChangjuFigures(StrictSchema):
+    """Every figure a programme A award decision and the support it grants use (shared/policy/figures.py),
+    recorded on the decision so that nothing a running case pays is read from a policy file."""
+    edition = text(64, required=True)
+    category = text(64, required=True)
+    award_cap_fen = yuan_fen(required=True)
+    national_or_beijing_talent_award_money = fields.Boolean(required=True)
+    rent_monthly_cap_fen = yuan_fen(required=True)
+    rent_months = count(required=True)
+    rent_never_above_paid = fields.Boolean(required=True)
+    rent_frequency_months = count(required=True)
+    service_yearly_fen = yuan_fen(required=True)
+    service_years = count(required=True)
+    service_excluded_if_award = fields.Boolean(required=True)
+    service_purposes = many(text(64), required=True)
+    commitment_years = count(required=True)
+    services = many(fields.Nested(ServiceFigure), required=True)
+
+
+class VicePresidentFigures(StrictSchema):
+    """Every figure a programme B appointment and its schedules use (shared/policy/figures.py)."""
+    edition = text(64, required=True)
+    term_months = count(required=True)
+    project_subsidy_percent = integer(min=0, max=100, required=True)
+    project_subsidy_cap_fen = yuan_fen(required=True)
+    project_subsidy_cap_social_science_fen = yuan_fen(required=True)
+    living_monthly_fen = yuan_fen(required=True)
+    living_partial_month = text(64, required=True)
+    prize_first_fen = yuan_fen(required=True)
+    prize_second_fen = yuan_fen(required=True)
+    prize_third_fen = yuan_fen(required=True)
+    breakthrough_percent = integer(min=0, max=100, required=True)
+    breakthrough_cap_fen = yuan_fen(required=True)
+    services = many(fields.Nested(ServiceFigure), required=True)
+
+
 class Entitlement(StrictSchema):
     code = text(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("money", "in_kind", "service")))
@@ -96,6 +138,11 @@ class AwardDeclined(StrictSchema):
     award_fen = yuan_fen(required=True)
     decision_event_id = fields.UUID(required=True)
     effective_on = iso_date(required=True)
+
+
+class EntitlementsGrantedV2(EntitlementsGranted):
+    """v2 records the figures the decision used (from review's AwardDecided v3)."""
+    figures = fields.Nested(ChangjuFigures, required=True)
 
 
 class DeadlineSet(StrictSchema):
@@ -278,6 +325,12 @@ class PlacementEntitlementsGranted(StrictSchema):
     entitlements = many(fields.Nested(Entitlement), required=True)
 
 
+class PlacementEntitlementsGrantedV2(PlacementEntitlementsGranted):
+    """v2 records the figures the appointment used: the living subsidy, its recoveries and the timer
+    derive from them."""
+    figures = fields.Nested(VicePresidentFigures, required=True)
+
+
 class TermExtended(StrictSchema):
     """The same term runs to a later end (after a major breakthrough); the living subsidy follows."""
     previous_ends_on = iso_date(required=True)
@@ -351,6 +404,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     (_T + "Opened", 2): FundingOpenedV2,
     (_T + "EntitlementsGranted", 1): EntitlementsGranted,
     (_T + "AwardDeclined", 1): AwardDeclined,
+    (_T + "EntitlementsGranted", 2): EntitlementsGrantedV2,
     (_T + "DeadlineSet", 1): DeadlineSet,
     (_T + "DeadlineReached", 1): DeadlineReached,
     (_T + "HousingChosen", 1): HousingChosen,
@@ -359,6 +413,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     **{(_T + name, version): schema for (name, version), schema in LEDGER_PAYLOADS.items()},
     (_P + "Opened", 1): PlacementFundingOpened,
     (_P + "EntitlementsGranted", 1): PlacementEntitlementsGranted,
+    (_P + "EntitlementsGranted", 2): PlacementEntitlementsGrantedV2,
     (_P + "TermExtended", 1): TermExtended,
     (_P + "EntitlementRestated", 1): EntitlementRestated,
     (_P + "EndedEarly", 1): PlacementEndedEarly,

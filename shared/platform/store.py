@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
 
+from shared import policy
 from shared.config import Settings
 from shared.eventstore.projection import ProjectionRunner
 from shared.eventstore.settings import StoreSettings
@@ -73,6 +74,7 @@ def build_store(config: Settings, service: str, application_class, busy=None) ->
     """Prepare the storage and wire the Application, projections, relay and inbox.
     `busy()` tells the followers that workers are serving calls (see Follower)."""
     signer, verifier = event_keys(config.keys_dir, service)   # KeyProblem: refuse to start, saying why
+    policy.configure(config.policy_dirs)   # PolicyError: a released edition changed; refuse to start, naming it
     settings = StoreSettings.of(config, service)
     settings.prepare()
     lease = settings.lease()

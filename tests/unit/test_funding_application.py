@@ -109,7 +109,8 @@ def test_a_v2_decision_grants_and_schedules_and_every_event_meets_its_contract(f
     case_id = decided_case(funding)
     envelopes = published(funding)
     assert [(e["type"].rsplit(".", 1)[1], e["schema_version"]) for e in envelopes] == [
-        ("Opened", 2), ("EntitlementsGranted", 1), ("DeadlineSet", 1), ("DisbursementScheduled", 2)]
+        ("Opened", 2), ("EntitlementsGranted", 2), ("DeadlineSet", 1), ("DisbursementScheduled", 2)]
+    assert envelopes[1]["payload"]["figures"]["rent_monthly_cap_fen"] == 1_500_000
     scheduled = envelopes[-1]
     assert scheduled["payload"]["case_id"] == case_id and scheduled["case_id"] == case_id
     assert scheduled["payload"]["idempotency_key"] == idempotency_key(case_id, "award", "once")

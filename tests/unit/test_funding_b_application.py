@@ -66,7 +66,7 @@ def test_an_appointment_grants_and_schedules_and_every_event_meets_its_contract(
     case_id = placed(placements)
     envelopes = published(placements)
     assert [(e["type"], e["schema_version"]) for e in envelopes] == [
-        ("funding.placement_funding.Opened", 1), ("funding.placement_funding.EntitlementsGranted", 1),
+        ("funding.placement_funding.Opened", 1), ("funding.placement_funding.EntitlementsGranted", 2),
         ("funding.placement_funding.DisbursementScheduled", 2)]
     scheduled = envelopes[-1]["payload"]
     assert (scheduled["amount_fen"], scheduled["payee"], scheduled["payee_ref"]) == (

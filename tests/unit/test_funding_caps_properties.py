@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from shared import policy
 from shared.errors import Refused
+from shared.policy.figures import changju_figures
 
 from shared.calendar import add_months
 from services.funding.domain import PAID, CaseFunding
@@ -81,7 +83,8 @@ def test_no_sequence_of_funding_commands_pays_more_than_the_caps(award, national
     funding.grant({"award_fen": award, "prior_changju_award_fen": 0, "national_or_beijing_talent": national,
                    "category": "outstanding", "effective_on": START, "policy_edition": "changju-2024",
                    "rule": "A.award.cap", "inputs": {}, "decided_by": "decider-1",
-                   "decision_event_id": str(uuid.uuid4())}, START)
+                   "decision_event_id": str(uuid.uuid4()),
+                   "figures": changju_figures(policy.edition("changju-2024"))}, START)
     today = START
     for op in commands:
         today = apply(funding, op, today)

@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 
+from shared import policy
 from shared.errors import Refused
+from shared.policy.figures import changju_figures
 
 from services.funding.domain import CaseFunding, idempotency_key
 
@@ -19,7 +21,8 @@ def decision(**overrides) -> dict:
     return {"award_fen": AWARD, "prior_changju_award_fen": 0, "national_or_beijing_talent": False,
             "category": "outstanding", "effective_on": EFFECTIVE, "policy_edition": "changju-2024",
             "rule": "A.award.cap", "inputs": {"requested_fen": AWARD}, "decided_by": DECIDER,
-            "decision_event_id": str(uuid.uuid4()), **overrides}
+            "decision_event_id": str(uuid.uuid4()),
+            "figures": changju_figures(policy.edition("changju-2024")), **overrides}
 
 
 def granted(today: date = EFFECTIVE, **overrides) -> CaseFunding:
