@@ -101,9 +101,14 @@ def appointed(envelope, uow) -> None:
     if held_by is None:
         terms.claim(placement_id=str(case_id), starts_on=p["starts_on"], ends_on=p["ends_on"])
         uow.add(terms)
+    today = _today(uow)
     funding.appoint({**{k: p[k] for k in APPOINTMENT_FIELDS}, "appointed_by": envelope["actor"]["actor_id"],
                      "appointment_event_id": envelope["event_id"], "project_subsidy_held_by": held_by},
-                    _today(uow))
+                    today)
+    # The money the appointment commits, in the years it falls due. The appointment is application's
+    # fact, so funding cannot decline it: a year without enough budget refuses the event, which the inbox
+    # parks with funding.budget.exceeded until the office raises the budget and an operator replays it.
+    budget.reserve(uow, "B", case_id, reservations.placement(funding, today), key=str(case_id))
 
 
 def term_extended(envelope, uow) -> None:

@@ -9,7 +9,6 @@ from datetime import date
 from shared import policy as policies
 
 from services.funding.entitlements import Decision, derive_entitlements
-from services.funding.placement_money import living_months
 
 
 def add_years(day: date, years: int) -> date:
@@ -57,9 +56,16 @@ def rent_subsidy(cap_fen: int, monthly_rent_fen: int, starts_on: date, months: i
     return monthly(min(cap_fen, monthly_rent_fen), starts_on, months)
 
 
-def placement_living(policy: dict, starts_on: date, ends_on: date) -> dict[int, int]:
-    """A placement's living subsidy: each month's amount in the year it falls due (paid in arrears)."""
-    by_year: dict[int, int] = {}
-    for month in living_months(policy, starts_on, ends_on):
-        by_year[month.due_on.year] = by_year.get(month.due_on.year, 0) + month.amount_fen
-    return by_year
+def placement(funding, today: date) -> dict[str, dict[int, int]]:
+    """Programme B's appointment: the project subsidy in the year it falls due, and each living-subsidy
+    month in the year it falls due, as the appointment recorded them."""
+    out: dict[str, dict[int, int]] = {}
+    project = funding.entitlements.get("project_subsidy", {})
+    if project.get("status") == "granted" and project.get("amount_fen", 0) > 0:
+        out["project_subsidy"] = {max(funding.appointment["starts_on"], today).year: project["amount_fen"]}
+    living: dict[int, int] = {}
+    for month in funding.living_plan():
+        living[month.due_on.year] = living.get(month.due_on.year, 0) + month.amount_fen
+    if living:
+        out["living_subsidy"] = living
+    return out

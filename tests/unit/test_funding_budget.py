@@ -147,3 +147,28 @@ def test_racing_award_decisions_reserve_exactly_what_fits(funding):
     assert outcomes == [Outcome.APPLIED] * len(cases)
     granted = [c for c in cases if funding.funding(c).decision is not None]
     assert len(granted) == 5 and funding.get_or_none(budget_id("A", 2025)).remaining_fen("award") == 0
+
+
+def test_an_appointment_reserves_its_project_subsidy_and_each_living_month_in_the_year_it_falls_due(funding):
+    from tests.unit.test_funding_b_application import placed
+    case_id = placed(funding)                     # 2025-03-15 to 2027-03-15, 700,000 yuan of funds
+    lines = {y: {row["obligation"]: row["reserved_fen"] for row in budget_report(view(funding), "B", y)["lines"]}
+             for y in (2025, 2026, 2027)}
+    assert lines[2025]["project_subsidy"] == 30_000_000
+    assert (lines[2025]["living_subsidy"], lines[2026]["living_subsidy"], lines[2027]["living_subsidy"]) == (
+        9 * 200_000, 12 * 200_000, 3 * 200_000)   # months due 2025-04-15 … 2027-03-15
+    assert funding.funding(case_id).appointment is not None
+
+
+def test_an_appointment_beyond_the_budget_is_refused_whole_and_waits_for_the_office(funding):
+    """The appointment is application's fact: funding cannot decline it, so the event is refused (the
+    inbox parks it, naming funding.budget.exceeded) and nothing of it is recorded until the budget allows."""
+    from tests.unit.test_funding_b_application import appointed, filed
+    record_budget(funding, 10_000_000, line="project_subsidy", programme="B")
+    case_id = uuid.uuid4()
+    assert deliver(funding, filed(case_id)) == [Outcome.APPLIED]
+    refused("funding.budget.exceeded", funding.inbox.accept, appointed(case_id))
+    assert funding.funding(case_id).appointment is None and funding.funding(case_id).disbursements == {}
+    record_budget(funding, 30_000_000, line="project_subsidy", programme="B")
+    assert deliver(funding, appointed(case_id)) == [Outcome.APPLIED]
+    assert funding.funding(case_id).appointment is not None
