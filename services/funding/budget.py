@@ -161,3 +161,35 @@ def release(uow, programme: str, key: str, obligation: str, amounts_by_year: dic
         budget = uow.find(budget_id(programme, year))
         if budget is not None and budget.release(f"{key}:{obligation}:{year}", amount, reason):
             uow.add(budget)
+
+
+def settle(uow, programme: str, funding, years, reason: str) -> None:
+    """After an early end (or anything that cancels money): give back, in each of `years`, what the case's
+    reservations hold beyond what its disbursements can still pay (scheduled, paid or retried; a cancelled
+    disbursement, or a month never to be released, no longer needs its reservation)."""
+    case_id = str(funding.id)
+    for year in years:
+        budget = uow.find(budget_id(programme, year))
+        if budget is None:
+            continue
+        held: dict[str, list[tuple[str, int]]] = {}
+        for key, r in budget.reservations.items():
+            if r["case_id"] == case_id and r["status"] == "reserved":
+                held.setdefault(r["obligation"], []).append((key, r["amount_fen"]))
+        for obligation, keys in held.items():
+            still = sum(d.amount_fen for d in funding.disbursements.values()
+                        if d.obligation_id == obligation and d.status != "cancelled" and reserved_year(d) == year)
+            excess = sum(amount for _, amount in keys) - still
+            for key, amount in reversed(keys):          # the latest reservation first
+                if excess <= 0:
+                    break
+                excess -= budget.release(key, min(amount, excess), reason)
+                uow.add(budget)
+
+
+def reserved_year(disbursement) -> int:
+    """The year a disbursement's money was reserved in: a rent month by the month it covers, the rest by
+    the day it falls due (as `services.funding.reservations` reserves them)."""
+    if disbursement.obligation_id == "rent_subsidy":
+        return disbursement.period_starts_on.year
+    return disbursement.due_on.year

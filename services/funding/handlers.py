@@ -42,6 +42,8 @@ class FundingCommands:
     def end_early(self, command, uow) -> dict:
         funding = own_case(uow, command.case_id, command.expected_version)
         funding.end_early(command.ended_on, command.reason, self.clock.today())
+        starts = funding.decision["effective_on"].year
+        budget.settle(uow, "A", funding, range(starts, starts + 5), f"ended early on {command.ended_on}")
         return {"case_id": str(command.case_id), "ended_on": command.ended_on.isoformat(),
                 "recovered_fen": funding.recovered_fen(),
                 "recoveries": sorted(k for k, r in funding.recoveries.items() if r["status"] == "claimed"),

@@ -113,17 +113,30 @@ def appointed(envelope, uow) -> None:
 
 def term_extended(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
+        before = reservations.placement(funding, _today(uow)).get("living_subsidy", {})
         funding.extend(envelope["payload"]["ends_on"], envelope["payload"]["reason"], _today(uow))
+        after = reservations.placement(funding, _today(uow)).get("living_subsidy", {})
+        more = {year: after[year] - before.get(year, 0) for year in after if after[year] > before.get(year, 0)}
+        budget.reserve(uow, "B", funding.id, {"living_subsidy": more},
+                       key=f"{funding.id}:extended-{envelope['payload']['ends_on']}")   # refused: parked, as appointed
 
 
 def terminated_early(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
         funding.end_early(envelope["payload"]["ended_on"], envelope["payload"]["reason"], _today(uow))
+        _settle(uow, funding, f"ended early on {envelope['payload']['ended_on']}")
 
 
 def term_expired(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
-        funding.expire(envelope["payload"]["ends_on"], _today(uow))   # records nothing if already ended
+        if funding.expire(envelope["payload"]["ends_on"], _today(uow)):   # records nothing if already ended
+            _settle(uow, funding, f"the term expired on {envelope['payload']['ends_on']}")
+
+
+def _settle(uow, funding: PlacementFunding, reason: str) -> None:
+    """Give the budget back what the placement will no longer pay (`budget.settle`)."""
+    starts = funding.appointment["starts_on"].year
+    budget.settle(uow, "B", funding, range(starts, starts + 6), reason)
 
 
 def _placement_id(envelope: dict) -> UUID:

@@ -18,10 +18,13 @@ def started(cluster, *extra: tuple[str, str]):
     """Every service (and `extra` (service, instance) processes), given time to start on a busy machine."""
     for service in SERVICES:
         cluster.spawn(service)
-    for service, instance in extra:
-        cluster.spawn(service, instance=instance)
     for service in SERVICES:
         cluster.wait_healthy(service, timeout=180)
+    for service, instance in extra:           # once the first has made its schema and queues
+        cluster.spawn(service, instance=instance)
+        eventually(lambda: "runs the followers" in cluster.log(instance) or cluster.processes[instance].poll() is not None,
+                   timeout=180, interval=1)
+        assert cluster.processes[instance].poll() is None, cluster.log(instance)[-3000:]
     return cluster
 
 

@@ -4,10 +4,11 @@ import csv
 import io
 import threading
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from shared.clock import BEIJING
 from shared.errors import Refused
 from shared.messaging.inbox import Outcome
 
@@ -15,7 +16,7 @@ from services.funding import commands, reservations
 from services.funding.budget import Budget, budget_id
 from services.funding.budget_view import budget_csv, budget_report
 from services.funding.domain import idempotency_key
-from tests.unit.test_funding_application import (CONTACT, OFFICE, decided_v2, deliver, funding, opened,  # noqa: F401
+from tests.unit.test_funding_application import (CONTACT, OFFICE, OFFICER, decided_v2, deliver, funding, opened,  # noqa: F401
                                                  published, report, run, view)
 
 AWARD = 150_000_000         # 1,500,000 yuan
@@ -172,3 +173,20 @@ def test_an_appointment_beyond_the_budget_is_refused_whole_and_waits_for_the_off
     record_budget(funding, 30_000_000, line="project_subsidy", programme="B")
     assert deliver(funding, appointed(case_id)) == [Outcome.APPLIED]
     assert funding.funding(case_id).appointment is not None
+
+
+def test_an_early_end_gives_back_the_rent_months_it_will_never_pay(funding, clock):
+    record_budget(funding, 100 * AWARD, line="total")
+    case_id = uuid.uuid4()
+    deliver(funding, opened(case_id), decided_v2(case_id))
+    run(funding, CONTACT, commands.ChooseHousing(case_id=case_id, choice="rent_subsidy", monthly_rent_fen=1_000_000,
+                                                 starts_on=date(2025, 1, 1)))
+    rent = {y: {r["obligation"]: r["reserved_fen"] for r in budget_report(view(funding), "A", y)["lines"]}["rent_subsidy"]
+            for y in (2025, 2026, 2027)}
+    assert rent == {2025: 12_000_000, 2026: 12_000_000, 2027: 12_000_000}
+    clock.set(datetime(2025, 3, 10, 9, tzinfo=BEIJING))
+    funding.fire_due([case_id])
+    run(funding, OFFICER, commands.EndEarly(case_id=case_id, ended_on=date(2025, 2, 28), reason="left Changping"))
+    rent = {y: {r["obligation"]: r["reserved_fen"] for r in budget_report(view(funding), "A", y)["lines"]}["rent_subsidy"]
+            for y in (2025, 2026, 2027)}
+    assert rent == {2025: 2_000_000, 2026: 0, 2027: 0}       # January and February were owed; nothing after
