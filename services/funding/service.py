@@ -12,6 +12,7 @@ from services.funding import commands
 from services.funding.app import FundingApplication
 from services.funding.cases import check_read_access
 from services.funding.budget_view import budget_csv, budget_report
+from services.funding.whatif import read_draft_text, what_if
 from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 
 READERS = ("funding_officer", "officer", "auditor", "unit_contact", "expert")
@@ -123,6 +124,18 @@ class FundingService(base.PlatformService, base.InboxService):
         return call.handle(commands.RecordBudget)
 
     # -- queries -----------------------------------------------------------------------------
+    @query(contracts.WhatIf, roles=("funding_officer", "auditor"))
+    def what_if(self, call):
+        """Every open case's entitlements under a draft edition (its YAML text) beside the recorded ones;
+        writes nothing. Returns `open_cases`, `cases_changed`, `differences` (the first `limit`: per case,
+        per money entitlement, each changed field `recorded`/`draft`, or `refused` with the rule the draft
+        would refuse the recorded decision by) and `years` (per year: `recorded_fen`, `draft_fen`,
+        `difference_fen`). A draft that is not a valid edition is a `validation_error` naming `edition`.
+        The same as `python -m services.whatif --edition FILE`."""
+        draft = read_draft_text(call.data["edition"])
+        report = what_if(self.store.views, draft)
+        return {**report, "differences": report["differences"][:call.data["limit"]]}
+
     @query(contracts.BudgetQuery, roles=("funding_officer", "auditor"))
     def budget(self, call):
         """A programme's year, per line (each obligation kind, and `total`): `budget_fen` (null: not

@@ -112,3 +112,9 @@ class RecordBudget(WriteSchema):
 class BudgetQuery(ReadSchema):
     programme = fields.String(required=True, validate=validate.OneOf(BUDGET_PROGRAMMES))
     year = integer(min=2000, max=2999, required=True)
+
+
+class WhatIf(ReadSchema):
+    """A draft policy edition (the YAML text of an edition file, checked like a released one, not released)."""
+    edition = text(200_000, multiline=True, required=True)
+    limit = integer(min=0, max=1000, load_default=200)     # how many per-case differences to return

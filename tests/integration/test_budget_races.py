@@ -22,7 +22,7 @@ def started(cluster, *extra: tuple[str, str]):
         cluster.wait_healthy(service, timeout=180)
     for service, instance in extra:           # once the first has made its schema and queues
         cluster.spawn(service, instance=instance)
-        eventually(lambda: "runs the followers" in cluster.log(instance) or cluster.processes[instance].poll() is not None,
+        eventually(lambda: "signing with key" in cluster.log(instance) or cluster.processes[instance].poll() is not None,
                    timeout=180, interval=1)
         assert cluster.processes[instance].poll() is None, cluster.log(instance)[-3000:]
     return cluster
