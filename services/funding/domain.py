@@ -42,10 +42,10 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from shared import policy as policies
-from shared.policy.figures import changju_figures
 from shared.calendar import add_years
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
+from shared.policy.figures import changju_figures
 
 from services.funding import ledger
 from services.funding.ledger import PAID, Disbursement, Ledger, idempotency_key
@@ -164,9 +164,9 @@ class CaseFunding(Ledger, Stream):
         decided_by, decision_event_id."""
         if self.decision is not None:
             raise rule_violation("funding.decision.once", "this case's support was already granted")
-        policy = decision["figures"]
+        figures = decision["figures"]
         effective_on = decision["effective_on"]
-        entitlements = derive_entitlements(policy, Decision(
+        entitlements = derive_entitlements(figures, Decision(
             case_id=self.id, award_fen=decision["award_fen"],
             national_or_beijing_talent=decision["national_or_beijing_talent"], housing_choice=None,
             monthly_rent_fen=None, effective_on=effective_on,
@@ -177,8 +177,8 @@ class CaseFunding(Ledger, Stream):
             policy_edition=decision["policy_edition"], decision_rule=decision["rule"],
             decision_inputs=dict(decision["inputs"]), decided_by=decision["decided_by"],
             decision_event_id=str(decision["decision_event_id"]), effective_on=effective_on,
-            entitlements=[entitlement_dict(e) for e in entitlements], figures=dict(policy))
-        ends = deadlines(policy, effective_on)
+            entitlements=[entitlement_dict(e) for e in entitlements], figures=dict(figures))
+        ends = deadlines(figures, effective_on)
         self._set_deadline(COMMITMENT, ends["commitment_ends"], effective_on)
         if self.entitlements[SERVICE_MONEY]["status"] == GRANTED:
             self._set_deadline(SERVICE_PERIOD, ends["service_money_ends"], effective_on)
@@ -230,7 +230,7 @@ class CaseFunding(Ledger, Stream):
         self._require_not_ended()
         if self.housing is not None:
             raise rule_violation("A.housing.chosen_once", f"housing was already chosen ({self.housing['choice']})")
-        policy = self.figures
+        figures = self.figures
         effective_on = self.decision["effective_on"]
         starts_on = starts_on or max(today, effective_on)
         if starts_on < effective_on:
@@ -242,12 +242,12 @@ class CaseFunding(Ledger, Stream):
                                  f" commitment, before {commitment_ends}",
                                  fields={"starts_on": [f"before {commitment_ends}"]})
         if choice == "rent_subsidy":
-            frequency = frequency_months or policy["rent_frequency_months"]
-            plan = rent_schedule(policy, self.id, starts_on, monthly_rent_fen, frequency_months=frequency)
+            frequency = frequency_months or figures["rent_frequency_months"]
+            plan = rent_schedule(figures, self.id, starts_on, monthly_rent_fen, frequency_months=frequency)
             ends_on = plan[-1].last_day + timedelta(days=1)
         else:
             monthly_rent_fen, frequency, ends_on = None, None, None
-        derived = {e.code: e for e in derive_entitlements(policy, Decision(
+        derived = {e.code: e for e in derive_entitlements(figures, Decision(
             case_id=self.id, award_fen=self.decision["award_fen"],
             national_or_beijing_talent=self.decision["national_or_beijing_talent"], housing_choice=choice,
             monthly_rent_fen=monthly_rent_fen, effective_on=starts_on,
@@ -280,9 +280,9 @@ class CaseFunding(Ledger, Stream):
         if self.ended and spent_on > self.ended["ended_on"]:
             raise rule_violation("funding.ended.after_end", f"support ended on {self.ended['ended_on']}: no"
                                  " service money for later expenses", fields={"spent_on": ["after the early end"]})
-        policy = self.figures
-        year = service_year(policy, self.decision["effective_on"], spent_on)
-        approval = service_money_claim(policy, state, year, claimed_fen, purpose)
+        figures = self.figures
+        year = service_year(figures, self.decision["effective_on"], spent_on)
+        approval = service_money_claim(figures, state, year, claimed_fen, purpose)
         if approval.approved_fen <= 0:
             raise rule_violation("A.service_money.exhausted", f"the service money of year {year} is used up",
                                  fields={"amount_fen": [f"nothing remains of year {year}"]})

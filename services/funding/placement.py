@@ -36,10 +36,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from shared import policy as policies
-from shared.policy.figures import vice_president_figures
 from shared.errors import rule_violation
 from shared.eventstore.aggregate import Stream
 from shared.money import fen_to_yuan_str
+from shared.policy.figures import vice_president_figures
 
 from services.funding import ledger
 from services.funding.computation import Computation

@@ -73,8 +73,8 @@ class Store:
 def build_store(config: Settings, service: str, application_class, busy=None) -> Store:
     """Prepare the storage and wire the Application, projections, relay and inbox.
     `busy()` tells the followers that workers are serving calls (see Follower)."""
-    signer, verifier = event_keys(config.keys_dir, service)   # KeyProblem: refuse to start, saying why
     policy.configure(config.policy_dirs)   # PolicyError: a released edition changed; refuse to start, naming it
+    signer, verifier = event_keys(config.keys_dir, service)   # KeyProblem: refuse to start, saying why
     settings = StoreSettings.of(config, service)
     settings.prepare()
     lease = settings.lease()

@@ -249,3 +249,20 @@ def test_an_appointment_is_made_under_the_edition_in_force_on_its_day_and_names_
     placement.appoint("科技副总", date(2025, 3, 15), in_force, date(2025, 3, 12))
     appointed = placement.collect_events()[-1]
     assert (appointed.policy_edition, appointed.ends_on) == ("vice-president-2.0-term30", date(2027, 9, 15))
+
+
+def test_a_service_with_a_changed_edition_in_its_policy_dirs_refuses_to_start_before_opening_its_store(tmp_path):
+    from shared.config import Settings
+    from shared.platform.store import build_store
+    from services.registration.app import RegistrationApplication
+    folder = tmp_path / "office-editions"
+    folder.mkdir()
+    (folder / "changju-2024-r9.yaml").write_text("edition: changju-2024-r9\n", encoding="utf-8")
+    settings = Settings.from_mapping({"POLICY": {"dirs": f"{folder}:"}, "STORE": {"data_dir": str(tmp_path / "data")}})
+    assert settings.policy_dirs == (str(folder),)
+    try:
+        with pytest.raises(policy.PolicyError, match=r"changju-2024-r9\.yaml is not released"):
+            build_store(settings, "registration", RegistrationApplication)
+        assert not (tmp_path / "data").exists()
+    finally:
+        policy.configure()
