@@ -74,6 +74,7 @@ STATUS_AFTER = {
 # EntitlementsGranted and HousingChosen).
 FUNDING_NEWS = {
     "EntitlementsGranted": "entitlements granted",
+    "AwardDeclined": "award declined: it would exceed the year's budget",
     "HousingChosen": "housing chosen",
     "ServiceMoneyClaimApproved": "service-money claim approved",
     "DisbursementPaid": "payment reported paid",

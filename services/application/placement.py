@@ -194,21 +194,34 @@ class Placement(Stream):
 
     @event("AgreementRecorded")
     def _agreement_recorded(self, signed_on: date, management_mode: str | None, ip_ownership: str | None):
-        self.status = "agreed"
+        self.status, self.signed_on = "agreed", signed_on
 
-    def appoint(self, post_title: str, starts_on: date, policy: dict) -> None:
+    def appoint(self, post_title: str, starts_on: date, policy: dict, today: date,
+                late_recording_reason: str | None = None) -> None:
+        """三(三): the letters follow the signed agreement, so the term starts on or after the signing.
+        A start before today is a late recording and says why (`late_recording_reason`)."""
         if self.status == "appointed" or self.starts_on is not None:
             raise rule_violation("B.project.one_vice_president", "each project has exactly one vice-president, "
                                  "appointed once", fields={"case_id": ["already appointed"]})
         self._require("agreed", "B.appointment.after_agreement",
                       "appointment letters follow the three-party agreement")
+        signed_on = getattr(self, "signed_on", None)
+        if signed_on is not None and starts_on < signed_on:
+            raise rule_violation("B.appointment.after_signing", f"the appointment starts on or after the"
+                                 f" agreement's signing ({signed_on})", fields={"starts_on": [f"on or after {signed_on}"]})
+        late_recording_reason = (late_recording_reason or "").strip() or None
+        if starts_on < today and late_recording_reason is None:
+            raise rule_violation("B.appointment.late_recording", f"an appointment that started before today"
+                                 f" ({today}) is a late recording: give late_recording_reason",
+                                 fields={"late_recording_reason": ["required when starts_on is before today"]})
         self._appointed(unit_id=self.unit_id, expert_id=self.expert_id, post_title=post_title, starts_on=starts_on,
                         ends_on=add_months(starts_on, policy["term"]["months"]), kind=self.kind,
-                        project_funds_fen=self.project_funds_fen, policy_edition=policy["edition"])
+                        project_funds_fen=self.project_funds_fen, policy_edition=policy["edition"],
+                        late_recording_reason=late_recording_reason)
 
     @event("Appointed")
     def _appointed(self, unit_id: UUID, expert_id: UUID, post_title: str, starts_on: date, ends_on: date, kind: str,
-                   project_funds_fen: int, policy_edition: str):
+                   project_funds_fen: int, policy_edition: str, late_recording_reason: str | None = None):
         self.status, self.starts_on, self.ends_on = "appointed", starts_on, ends_on
 
     def extend(self, ends_on: date, reason: str, today: date) -> None:
@@ -225,8 +238,11 @@ class Placement(Stream):
     def _extended(self, previous_ends_on: date, ends_on: date, reason: str):
         self.ends_on = ends_on
 
-    def terminate(self, ended_on: date, reason: str, term: ExpertTerm) -> None:
+    def terminate(self, ended_on: date, reason: str, term: ExpertTerm, today: date) -> None:
         self._require("appointed", "B.term.terminate_in_term", "only a running term ends early")
+        if ended_on > today:
+            raise rule_violation("B.term.terminate_not_in_future", "record an early end once it has happened",
+                                 fields={"ended_on": [f"on or before {today}"]})
         if not self.starts_on <= ended_on < self.ends_on:
             raise rule_violation("B.term.terminate_in_term", f"the last day must fall from {self.starts_on} to "
                                  f"before {self.ends_on}", fields={"ended_on": ["outside the term"]})

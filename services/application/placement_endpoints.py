@@ -45,6 +45,9 @@ class PlacementEndpoints:
     def appoint(self, call):
         """The appointment letters: the 2-year term starts. Refuses: `B.project.one_vice_president` (a project
         is appointed once, to its one expert, also when requests race), `B.appointment.after_agreement`,
+        `B.appointment.after_signing` (the term starts on or after the agreement's `signed_on`; the letters
+        follow the signed agreement, seed 三(三)), `B.appointment.late_recording` (a `starts_on` before today
+        is a late recording and needs `late_recording_reason`, recorded on the Appointed event),
         `policy.edition.not_in_force` (the placement's scheme edition is no longer in force today)."""
         return call.handle(commands.Appoint)
 
@@ -56,7 +59,9 @@ class PlacementEndpoints:
 
     @command(contracts.TerminateEarly, roles=TABLE.roles("terminate_early"))
     def terminate_early(self, call):
-        """The placement ends before its term, from the day after `ended_on`. Refuses: `B.term.terminate_in_term`."""
+        """The placement ends before its term, from the day after `ended_on`. Refuses: `B.term.terminate_in_term`,
+        `B.term.terminate_not_in_future` (`ended_on` after today: record an end once it has happened, as
+        programme A's `funding.early_end.not_in_future`)."""
         return call.handle(commands.TerminateEarly)
 
     @command(contracts.RecordEvaluation, roles=TABLE.roles("record_evaluation"))

@@ -55,6 +55,7 @@ PLACEMENT_STATUS = {"ProjectFiled": "filed", "OfficeFilingRecorded": "filed_with
 # What funding reports about a placement that belongs in its history.
 PLACEMENT_FUNDING_NEWS = {
     "EntitlementsGranted": "entitlements granted",
+    "EntitlementRestated": "entitlement restated",
     "DisbursementScheduled": "disbursement scheduled",
     "DisbursementPaid": "payment reported paid",
     "DisbursementFailed": "payment reported failed",
@@ -115,7 +116,8 @@ class PlacementCommands:
         placement = self._placement(uow, command, "appoint")
         # a new decision: the edition of the placement's series in force today (policy.edition.not_in_force)
         in_force = policy.in_force(policy.series_of(placement.policy_edition), self.clock.today())
-        placement.appoint(command.post_title, command.starts_on, in_force)
+        placement.appoint(command.post_title, command.starts_on, in_force, self.clock.today(),
+                          command.late_recording_reason)
         return _placement_result(placement)
 
     @handles(commands.ExtendTerm)
@@ -127,7 +129,8 @@ class PlacementCommands:
     @handles(commands.TerminateEarly)
     def terminate_early(self, command, uow) -> dict:
         placement = self._placement(uow, command, "terminate_early")
-        placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)))
+        placement.terminate(command.ended_on, command.reason, uow.find(expert_term_id(placement.expert_id)),
+                            self.clock.today())
         return _placement_result(placement)
 
     @handles(commands.RecordEvaluation)

@@ -9,6 +9,11 @@ CASE_READERS = {"funding_officer": ANY, "officer": ANY, "auditor": ANY, "unit_co
                 "expert": OWN_PLACEMENT}
 
 TABLE = Table("funding", {
+    # the office's budgets and planning (docs/funding.md)
+    "record_budget": {"funding_officer": ANY},
+    "budget": {"funding_officer": ANY, "auditor": ANY},
+    "budget_csv": {"funding_officer": ANY, "auditor": ANY},
+    "what_if": {"funding_officer": ANY, "auditor": ANY},
     # programme A
     "choose_housing": {"officer": ANY, "unit_contact": OWN_UNIT},
     "claim_service_money": {"officer": ANY, "unit_contact": OWN_UNIT},

@@ -15,6 +15,7 @@ from services.funding.domain import CaseFunding
 from services.funding.handlers import FundingCommands
 from services.funding.placement import PlacementFunding
 from services.funding.timer import TimerWork
+from services.funding.budget_view import BudgetView
 from services.funding.views import DisbursementsView, FundingCasesView
 
 
@@ -23,7 +24,7 @@ class FundingApplication(Erasing, FundingCommands, TimerWork, ServiceApplication
 
     def projections(self):
         # FundingCasesView first: DisbursementsView reads the case's unit from it in the same batch
-        return (FundingCasesView(), DisbursementsView())
+        return (FundingCasesView(), DisbursementsView(), BudgetView())
 
     def inbound_handlers(self):
         return {**inbound.handlers(), **self.erasure_handlers("application")}

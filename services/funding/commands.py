@@ -15,6 +15,9 @@ EndEarly = command_of(contracts.EndEarly)
 ReportPayment = command_of(contracts.ReportPayment)
 RetryDisbursement = command_of(contracts.RetryDisbursement)
 
+# -- both programmes: the annual budgets
+RecordBudget = command_of(contracts.RecordBudget)
+
 # -- programme B: the working group's money decisions
 AwardPrize = command_of(contracts.AwardPrize)
 GrantBreakthroughSubsidy = command_of(contracts.GrantBreakthroughSubsidy)

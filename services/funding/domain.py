@@ -191,6 +191,18 @@ class CaseFunding(Ledger, Stream):
                                 effective_on=effective_on)
         self.tick(today)   # a decision recorded late may already have passed a deadline
 
+    def decline(self, decision: dict, refusal) -> None:
+        """The decision would exceed the year's budget (`funding.budget.exceeded`): nothing is granted,
+        scheduled or reserved; the decline names the budget, the year and what remains. A new decision
+        (once the office raised the budget) is granted as usual."""
+        if self.decision is not None:
+            raise rule_violation("funding.decision.once", "this case's support was already granted")
+        self._declined(rule=refusal.rule, message=refusal.message, budget=refusal.fields["budget"][0],
+                       year=int(refusal.fields["year"][0]), remaining_fen=int(refusal.fields["remaining_fen"][0]),
+                       requested_fen=int(refusal.fields["requested_fen"][0]), award_fen=decision["award_fen"],
+                       decided_by=decision["decided_by"], decision_event_id=str(decision["decision_event_id"]),
+                       effective_on=decision["effective_on"])
+
     def schedule_award(self, award_fen: int, due_on: date, rule: str, policy_edition: str, *, clause: str = "三(一)",
                        inputs: dict | None = None, explanation: str = "the decided award money",
                        effective_on: date | None = None) -> None:
@@ -401,6 +413,12 @@ class CaseFunding(Ledger, Stream):
                          "policy_edition": policy_edition, "decided_by": decided_by, "effective_on": effective_on}
         self.figures = figures
         self.entitlements = {e["code"]: e for e in entitlements}
+
+    @event("AwardDeclined")
+    def _declined(self, rule: str, message: str, budget: str, year: int, remaining_fen: int, requested_fen: int,
+                  award_fen: int, decided_by: str, decision_event_id: str, effective_on: date):
+        self.declined = {"rule": rule, "budget": budget, "year": year, "remaining_fen": remaining_fen,
+                         "decision_event_id": decision_event_id}
 
     @event("DeadlineSet")
     def _deadline_set(self, deadline: str, due_on: date, starts_on: date, rule: str, clause: str,

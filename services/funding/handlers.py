@@ -10,7 +10,7 @@ from datetime import date
 
 from shared.eventstore.application import handles
 
-from services.funding import access, commands
+from services.funding import access, budget, commands, reservations
 from services.funding.cases import funding_of_key, own_case, placement
 
 
@@ -24,6 +24,10 @@ class FundingCommands:
         funding.choose_housing(command.choice, self.clock.today(), monthly_rent_fen=command.monthly_rent_fen,
                                starts_on=command.starts_on,
                                frequency_months=self.settings.rent_frequency_months)
+        rent = funding.entitlements.get("rent_subsidy", {})
+        if command.choice == "rent_subsidy" and rent.get("status") == "granted":
+            budget.reserve(uow, "A", funding.id, {"rent_subsidy": reservations.monthly(
+                rent["amount_fen"], funding.housing["starts_on"], rent["units"])}, key=str(funding.id))
         return {"case_id": str(command.case_id), "housing": _plain(funding.housing),
                 "scheduled": [k for k, d in funding.disbursements.items() if d.pending], "version": funding.version}
 
@@ -38,10 +42,21 @@ class FundingCommands:
     def end_early(self, command, uow) -> dict:
         funding = own_case(uow, command.case_id, command.expected_version, "end_early")
         funding.end_early(command.ended_on, command.reason, self.clock.today())
+        starts = funding.decision["effective_on"].year
+        budget.settle(uow, "A", funding, range(starts, starts + 5), f"ended early on {command.ended_on}")
         return {"case_id": str(command.case_id), "ended_on": command.ended_on.isoformat(),
                 "recovered_fen": funding.recovered_fen(),
                 "recoveries": sorted(k for k, r in funding.recoveries.items() if r["status"] == "claimed"),
                 "version": funding.version}
+
+    @handles(commands.RecordBudget)
+    def record_budget(self, command, uow) -> dict:
+        year_budget = budget.budget_of(uow, command.programme, command.year)
+        year_budget.record(command.obligation, command.amount_fen, command.edition, command.reason)
+        uow.add(year_budget)
+        return {"programme": command.programme, "year": command.year, "obligation": command.obligation,
+                "budget_fen": command.amount_fen, "remaining_fen": year_budget.remaining_fen(command.obligation),
+                "version": year_budget.version}
 
     # -- the funding office, either programme (a report acts on the key; it names no version) -----
     @handles(commands.ReportPayment)
@@ -66,6 +81,8 @@ class FundingCommands:
         funding = placement(uow, command.case_id, command.expected_version, "award_prize")
         awarded = funding.award_prize(uow.actor.actor_id, command.level, command.year, command.reason,
                                       self.clock.today())
+        budget.reserve(uow, "B", funding.id, {"prize": {self.clock.today().year: awarded["amount_fen"]}},
+                       key=str(funding.id))
         return {"case_id": str(command.case_id), **awarded, "version": funding.version}
 
     @handles(commands.GrantBreakthroughSubsidy)
@@ -73,6 +90,8 @@ class FundingCommands:
         funding = placement(uow, command.case_id, command.expected_version, "grant_breakthrough_subsidy")
         granted = funding.grant_breakthrough(uow.actor.actor_id, command.investment_fen, command.reason,
                                              self.clock.today())
+        budget.reserve(uow, "B", funding.id, {"breakthrough_subsidy": {self.clock.today().year: granted["amount_fen"]}},
+                       key=str(funding.id))
         return {"case_id": str(command.case_id), **granted, "version": funding.version}
 
 

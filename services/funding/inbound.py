@@ -12,8 +12,10 @@ from uuid import UUID
 from shared import policy as policies
 from shared.actors import normal_form
 from shared.clock import BEIJING
+from shared.errors import Refused
 from shared.policy.figures import changju_figures
 
+from services.funding import budget, reservations
 from services.funding.cases import funding_of
 from services.funding.domain import CaseFunding
 from services.funding.placement import ExpertSubsidisedTerms, PlacementFunding
@@ -43,8 +45,19 @@ def review_opened(envelope, uow) -> None:
 
 
 def award_decided(envelope, uow) -> None:
+    """Funding accepts the decision if the year(s) it falls due in have the budget for it: the
+    reservation and the grant commit together; otherwise it records the decline (funding.budget.exceeded)."""
     funding = funding_of(uow, envelope["case_id"])   # opened by the same review stream, so present
-    funding.grant(upcast_award_decided(envelope), _today(uow))
+    decision, today = upcast_award_decided(envelope), _today(uow)
+    if funding.decision is None:
+        try:
+            budget.reserve(uow, "A", funding.id, reservations.award_decision(decision, today), key=str(funding.id))
+        except Refused as refusal:
+            if refusal.rule != "funding.budget.exceeded":
+                raise
+            funding.decline(decision, refusal)
+            return
+    funding.grant(decision, today)
 
 
 def upcast_award_decided(envelope: dict) -> dict:
@@ -89,24 +102,42 @@ def appointed(envelope, uow) -> None:
     if held_by is None:
         terms.claim(placement_id=str(case_id), starts_on=p["starts_on"], ends_on=p["ends_on"])
         uow.add(terms)
+    today = _today(uow)
     funding.appoint({**{k: p[k] for k in APPOINTMENT_FIELDS}, "appointed_by": envelope["actor"]["actor_id"],
                      "appointment_event_id": envelope["event_id"], "project_subsidy_held_by": held_by},
-                    _today(uow))
+                    today)
+    # The money the appointment commits, in the years it falls due. The appointment is application's
+    # fact, so funding cannot decline it: a year without enough budget refuses the event, which the inbox
+    # parks with funding.budget.exceeded until the office raises the budget and an operator replays it.
+    budget.reserve(uow, "B", case_id, reservations.placement(funding, today), key=str(case_id))
 
 
 def term_extended(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
+        before = reservations.placement(funding, _today(uow)).get("living_subsidy", {})
         funding.extend(envelope["payload"]["ends_on"], envelope["payload"]["reason"], _today(uow))
+        after = reservations.placement(funding, _today(uow)).get("living_subsidy", {})
+        more = {year: after[year] - before.get(year, 0) for year in after if after[year] > before.get(year, 0)}
+        budget.reserve(uow, "B", funding.id, {"living_subsidy": more},
+                       key=f"{funding.id}:extended-{envelope['payload']['ends_on']}")   # refused: parked, as appointed
 
 
 def terminated_early(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
         funding.end_early(envelope["payload"]["ended_on"], envelope["payload"]["reason"], _today(uow))
+        _settle(uow, funding, f"ended early on {envelope['payload']['ended_on']}")
 
 
 def term_expired(envelope, uow) -> None:
     if (funding := _appointed_placement(envelope, uow)) is not None:
-        funding.expire(envelope["payload"]["ends_on"], _today(uow))   # records nothing if already ended
+        if funding.expire(envelope["payload"]["ends_on"], _today(uow)):   # records nothing if already ended
+            _settle(uow, funding, f"the term expired on {envelope['payload']['ends_on']}")
+
+
+def _settle(uow, funding: PlacementFunding, reason: str) -> None:
+    """Give the budget back what the placement will no longer pay (`budget.settle`)."""
+    starts = funding.appointment["starts_on"].year
+    budget.settle(uow, "B", funding, range(starts, starts + 6), reason)
 
 
 def _placement_id(envelope: dict) -> UUID:

@@ -230,8 +230,30 @@ class PlacementFunding(Ledger, Stream):
         if ends_on <= self.term_ends_on:
             raise rule_violation("B.term.extension_later", f"an extension ends after {self.term_ends_on}",
                                  fields={"ends_on": [f"after {self.term_ends_on}"]})
-        self._term_extended(previous_ends_on=self.term_ends_on, ends_on=ends_on, reason=reason, effective_on=today)
+        previous = self.term_ends_on
+        self._term_extended(previous_ends_on=previous, ends_on=ends_on, reason=reason, effective_on=today)
+        self._entitlement_restated(entitlement=self._extended_living(previous, ends_on),
+                                   cause="term_extended", effective_on=today)
         self.tick(today)
+
+    def _extended_living(self, previous_ends_on: date, ends_on: date) -> dict:
+        """The living-subsidy entitlement restated for the extended term: its months and ceiling follow
+        the new end, at the monthly figure the appointment recorded (not today's policy file)."""
+        recorded = self.entitlements[LIVING]
+        monthly = recorded["computation"]["amount_fen"]
+        starts_on = self.appointment["starts_on"]
+        months = term_months(starts_on, ends_on)
+        inputs = {**recorded["computation"]["inputs"], "monthly_fen": monthly, "term_ends_on": ends_on.isoformat(),
+                  "months": months, "extended_from": previous_ends_on.isoformat()}
+        why = Computation(
+            rule="B.living.monthly", clause=CLAUSES[LIVING], policy_edition=recorded["computation"]["policy_edition"],
+            amount_fen=monthly, inputs=inputs,
+            explanation=f"{fen_to_yuan_str(monthly)} yuan a month for the {months} month(s) of the term extended"
+                        f" from {previous_ends_on} to {ends_on} (六(一)2), months anchored at its start, a part"
+                        " month pro rata by days, paid in arrears")
+        return _entitlement(LIVING, "money", GRANTED, CLAUSES[LIVING], PURPOSES[LIVING], starts_on=starts_on,
+                            ends_on=ends_on, computation=why, unit="month", units=months,
+                            ceiling_fen=monthly * months)
 
     def end_early(self, ended_on: date, reason: str, today: date) -> None:
         """The placement ended before its term; `ended_on` is the last day still in the term. The living
@@ -417,6 +439,10 @@ class PlacementFunding(Ledger, Stream):
     @event("TermExtended")
     def _term_extended(self, previous_ends_on: date, ends_on: date, reason: str, effective_on: date):
         self.term_ends_on = ends_on
+
+    @event("EntitlementRestated")
+    def _entitlement_restated(self, entitlement: dict, cause: str, effective_on: date):
+        self.entitlements[entitlement["code"]] = entitlement
 
     @event("EndedEarly")
     def _ended_early(self, ended_on: date, reason: str, services_ended: list, effective_on: date):

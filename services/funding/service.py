@@ -12,9 +12,11 @@ from shared.platform.timers import timer_from_config
 from services.funding import commands
 from services.funding.app import FundingApplication
 from services.funding.access import TABLE, funding_facts
+from services.funding.budget_view import budget_csv, budget_report
+from services.funding.whatif import read_draft_text, what_if
 from services.funding.views import DISBURSEMENTS, FUNDING_CASES
 
-A_KEYS = ("case_id", "programme", "unit_id", "decision", "entitlements", "deadlines", "housing", "service_money",
+A_KEYS = ("case_id", "programme", "unit_id", "decision", "declined", "entitlements", "deadlines", "housing", "service_money",
           "ended", "recoveries", "next_due_on", "version")
 B_KEYS = ("case_id", "programme", "unit_id", "expert_id", "cooperation_id", "kind", "project_funds_fen",
           "policy_edition", "appointment", "term", "entitlements", "ended", "expired", "prize",
@@ -52,7 +54,9 @@ class FundingService(base.PlatformService, base.InboxService):
         """Housing, chosen once after the decision: a free flat, or a rent subsidy of min(rent actually paid,
         15,000 yuan) a month for 36 months from `starts_on`; records the rent deadline and releases the
         instalments already due. Refuses: `roles.own_unit`, `funding.decision.required`, `funding.ended`,
-        `A.housing.chosen_once`, `A.rent.start_after_decision`, `A.rent.start_within_commitment`."""
+        `A.housing.chosen_once`, `A.rent.start_after_decision`, `A.rent.start_within_commitment`,
+        `funding.budget.exceeded` (a rent subsidy reserves its monthly cap for each month in each year it
+        runs; a year without enough left refuses it, naming the budget, the year and what remains)."""
         return call.handle(commands.ChooseHousing)
 
     @command(contracts.ClaimServiceMoney, roles=TABLE.roles("claim_service_money"))
@@ -94,7 +98,9 @@ class FundingService(base.PlatformService, base.InboxService):
         to the expert, one per placement; its payment is scheduled at once. Refuses: `funding.programme`,
         `funding.appointment.required`, `B.prize.concluded` (the term has not expired, or ended early),
         `B.prize.once`, `B.prize.year`, `policy.edition.not_in_force` (the placement's scheme edition is no
-        longer in force: the amounts are those of the edition in force on the decision's date)."""
+        longer in force: the amounts are those of the edition in force on the decision's date),
+        `funding.budget.exceeded` (the prize reserves against this year's programme B budget: refused, naming
+        the budget, the year and what remains, if it does not fit)."""
         return call.handle(commands.AwardPrize)
 
     @command(contracts.GrantBreakthroughSubsidy, roles=TABLE.roles("grant_breakthrough_subsidy"))
@@ -102,13 +108,52 @@ class FundingService(base.PlatformService, base.InboxService):
         """A major breakthrough's subsidy (四(二)4): 30% of the transformation/industrialisation investment,
         at most 5,000,000 yuan, to the company, once per placement; scheduled at once. Refuses:
         `funding.programme`, `funding.appointment.required`, `B.breakthrough.once`,
-        `policy.edition.not_in_force` (the rate and cap are the edition's in force on the decision's date)."""
+        `policy.edition.not_in_force` (the rate and cap are the edition's in force on the decision's date),
+        `funding.budget.exceeded` (as a prize: it reserves against this year's programme B budget)."""
         return call.handle(commands.GrantBreakthroughSubsidy)
 
+    @command(contracts.RecordBudget, roles=TABLE.roles("record_budget"))
+    def record_budget(self, call):
+        """The funding office records a programme's budget for a year (区财政每年安排资金预算), for one
+        obligation kind or the year's `total`, with the budget document's `edition`; it may raise it later.
+        Every money decision reserves against the year(s) it falls due in, and is refused, or for an award
+        declined, with `funding.budget.exceeded` when a recorded line has not enough left (docs/funding.md,
+        "Annual budgets"). Refuses: `funding.budget.raise_only` (lower than already recorded),
+        `funding.budget.line` (a line of the other programme)."""
+        return call.handle(commands.RecordBudget)
+
     # -- queries -----------------------------------------------------------------------------
+    @query(contracts.WhatIf, roles=TABLE.roles("what_if"), reads=reads_items("case_id", key="differences"))
+    def what_if(self, call):
+        """Every open case's entitlements under a draft edition (its YAML text) beside the recorded ones;
+        writes nothing. Returns `open_cases`, `cases_changed`, `differences` (the first `limit`: per case,
+        per money entitlement, each changed field `recorded`/`draft`, or `refused` with the rule the draft
+        would refuse the recorded decision by) and `years` (per year: `recorded_fen`, `draft_fen`,
+        `difference_fen`). A draft that is not a valid edition is a `validation_error` naming `edition`.
+        The same as `python -m services.whatif --edition FILE`."""
+        draft = read_draft_text(call.data["edition"])
+        report = what_if(self.store.views, draft)
+        return {**report, "differences": report["differences"][:call.data["limit"]]}
+
+    @query(contracts.BudgetQuery, roles=TABLE.roles("budget"))
+    def budget(self, call):
+        """A programme's year, per line (each obligation kind, and `total`): `budget_fen` (null: not
+        recorded, not enforced), `reserved_fen`, `committed_fen`, `disbursed_fen`, `returned_fen`,
+        `remaining_fen` (budget − reserved)."""
+        return budget_report(self.store.views, call.data["programme"], call.data["year"])
+
+    @query(contracts.BudgetQuery, roles=TABLE.roles("budget_csv"))
+    def budget_csv(self, call):
+        """The same as `budget`, as CSV for the finance bureau (`csv`: UTF-8 text, CRLF lines, amounts in
+        yuan with two decimals, an empty cell for a budget not recorded)."""
+        report = budget_report(self.store.views, call.data["programme"], call.data["year"])
+        return {"programme": report["programme"], "year": report["year"], "csv": budget_csv(report)}
+
     @query(contracts.FundingQuery, roles=TABLE.roles("entitlements"), reads=reads_field("case_id"))
     def entitlements(self, call):
-        """Programme A: the case's decision, entitlements (each with its computation), deadlines, housing,
+        """Programme A: the case's decision (or `declined`: the award would have exceeded the year's budget,
+        `funding.budget.exceeded`, with the budget, year and what remained), entitlements (each with its
+        computation), deadlines, housing,
         service money used, early end and recoveries. Programme B: the placement's appointment, term,
         entitlements, early end or expiry, prize, breakthrough subsidy and recoveries."""
         doc = self._case_doc(call, "entitlements")

@@ -207,6 +207,13 @@ def _case_granted(doc: dict, event) -> None:
                entitlements=list(event.entitlements), figures=dict(event.figures))
 
 
+def _case_declined(doc: dict, event) -> None:
+    doc["declined"] = {"rule": event.rule, "message": event.message, "budget": event.budget, "year": event.year,
+                       "remaining_fen": event.remaining_fen, "requested_fen": event.requested_fen,
+                       "award_fen": event.award_fen, "decided_by": event.decided_by,
+                       "decision_event_id": event.decision_event_id, "effective_on": event.effective_on.isoformat()}
+
+
 def _deadline_set(doc: dict, event) -> None:
     doc["deadlines"] = {**doc["deadlines"], event.deadline: {
         "due_on": event.due_on.isoformat(), "starts_on": event.starts_on.isoformat(), "rule": event.rule,
@@ -260,6 +267,7 @@ def _case_next_due(doc: dict) -> str | None:
 CASE_CHANGES = {
     CaseFunding.Opened: _case_opened,
     CaseFunding.EntitlementsGranted: _case_granted,
+    CaseFunding.AwardDeclined: _case_declined,
     CaseFunding.DeadlineSet: _deadline_set,
     CaseFunding.DeadlineReached: _deadline_reached,
     CaseFunding.HousingChosen: _housing_chosen,
@@ -296,6 +304,11 @@ def _term_extended(doc: dict, event) -> None:
                                      "ends_on": event.ends_on.isoformat(), "reason": event.reason}]}
     doc["entitlements"] = [{**e, "ends_on": event.ends_on.isoformat()} if e["ends_on"] else e
                            for e in doc["entitlements"]]
+
+
+def _entitlement_restated(doc: dict, event) -> None:
+    restated = event.entitlement
+    doc["entitlements"] = [restated if e["code"] == restated["code"] else e for e in doc["entitlements"]]
 
 
 def _services_ended(doc: dict, event) -> None:
@@ -365,6 +378,7 @@ PLACEMENT_CHANGES = {
     PlacementFunding.Opened: _placement_opened,
     PlacementFunding.EntitlementsGranted: _placement_granted,
     PlacementFunding.TermExtended: _term_extended,
+    PlacementFunding.EntitlementRestated: _entitlement_restated,
     PlacementFunding.EndedEarly: _placement_ended,
     PlacementFunding.TermExpired: _term_expired,
     PlacementFunding.PrizeAwarded: _prize_awarded,

@@ -2,6 +2,7 @@
 their read models."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from uuid import UUID
 
 from shared import policy
@@ -85,7 +86,8 @@ class ExpertsView(Projection):
                                "recorded_at": event.meta["occurred_at"]})
         elif isinstance(event, Expert.Published):
             doc.update(status=PUBLISHED, published_on=event.published_on.isoformat(), waived=list(event.waived),
-                       published_by=event.meta["actor"]["actor_id"])
+                       published_by=event.meta["actor"]["actor_id"], published_at=_utc(event.meta["occurred_at"]),
+                       published_position=notification_id)
         elif isinstance(event, Expert.Withdrawn):
             doc.update(status="withdrawn", withdrawal_reason=event.reason,
                        withdrawn_at=event.meta["occurred_at"], withdrawn_by=event.meta["actor"]["actor_id"])
@@ -97,6 +99,7 @@ class ExpertsView(Projection):
     @staticmethod
     def _index(doc: dict, docs) -> None:
         entry = {k: doc[k] for k in POOL_FIELDS}
+        entry.update({k: doc.get(k) for k in POOL_ORDER})
         entry.update(institution=tag(doc["institution_name"]))
         for field in (ANY, *{tag(f) for f in doc["fields"]}):
             for keyword in (ANY, *{tag(k) for k in doc["expertise"]}):
@@ -104,6 +107,9 @@ class ExpertsView(Projection):
                          {**entry, "field": field, "keyword": keyword})
 
 
+# "Earliest publication first": by the day, then the business time of the publication, then the order it
+# was recorded in (the store position: stable, and unique); the expert id never decides.
+POOL_ORDER = ("published_on", "published_at", "published_position")
 POOL_FIELDS = ("expert_id", "name", "institution_name", "institution_kind", "degree", "title", "work_years",
                "fields", "expertise", "status", "published_on", "version")
 
@@ -125,6 +131,11 @@ def opened(app, doc: dict) -> dict:
     return {**doc, "name": vault.open_from_view(doc["name"], EXPERTS, doc["expert_id"], "name")}
 
 
+def _utc(occurred_at: str) -> str:
+    """A recorded time as UTC text, so that text order is time order whatever offset it was written with."""
+    return datetime.fromisoformat(occurred_at).astimezone(timezone.utc).isoformat()
+
+
 def pool_page(views, *, field=None, keyword=None, institution=None, institution_kind=None, limit=50, offset=0,
               app=None):
     """The published pool, filtered and paged, earliest publication first."""
@@ -133,9 +144,9 @@ def pool_page(views, *, field=None, keyword=None, institution=None, institution_
         where["institution"] = tag(institution)
     if institution_kind is not None:
         where["institution_kind"] = institution_kind
-    page = views.page(EXPERT_POOL, where, order_by="published_on", limit=limit, offset=offset)
+    page = views.page(EXPERT_POOL, where, order_by=POOL_ORDER, limit=limit, offset=offset)
     for item in page["items"]:
-        for index_only in ("field", "keyword", "institution"):
+        for index_only in ("field", "keyword", "institution", "published_at", "published_position"):
             item.pop(index_only, None)
     page["items"] = [opened(app, item) for item in page["items"]]
     return page
@@ -157,7 +168,7 @@ class RegistrationApplication(Erasing, ServiceApplication):
         access.check("register_unit", uow.actor, access.unit_facts(unit_id, registering=True))
         if uow.find(unit_id) is not None:
             raise conflict("a unit with this credit code is already registered", rule="registration.unique")
-        unit = Unit.register(unit_id, command.to_dict(), policy.current("A"))
+        unit = Unit.register(unit_id, command.to_dict(), policy.current("A"), self.clock.today())
         uow.add(unit)
         return {"unit_id": str(unit.id), "version": unit.version}
 
@@ -172,7 +183,7 @@ class RegistrationApplication(Erasing, ServiceApplication):
     def update_details(self, command, uow) -> dict:
         access.check("update_details", uow.actor, access.unit_facts(command.unit_id))
         unit = self._unit(uow, command.unit_id, command.expected_version)
-        unit.update_details(command.to_dict("unit_id"), policy.current("A"))
+        unit.update_details(command.to_dict("unit_id"), policy.current("A"), self.clock.today())
         return _unit_result(unit)
 
     @staticmethod

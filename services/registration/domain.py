@@ -37,6 +37,25 @@ def require_registration_rules(policy: dict, details: dict) -> None:
                              fields={f"materials.{code}": ["mandatory (*), nothing attached"] for code in missing})
 
 
+def require_registration_window(policy: dict, details: dict, today: date) -> None:
+    """四(一)1: units register, or update the details of an existing registration, inside the call's
+    registration window (inclusive, Beijing calendar dates); filing follows the audit's approval, which
+    is not bound by it. Programme B's companies (a declared Changping technology company) register when
+    they seek a placement: the programme A call's window does not bind them."""
+    if details.get("technology_company"):
+        return
+    window = policy["call"]["registration_window"]
+    opens, closes = _day(window["opens"]), _day(window["closes"])
+    if not opens <= today <= closes:
+        raise rule_violation("A.unit.registration_window", f"the {policy['edition']} call has units register or "
+                             f"update their details from {opens} to {closes} (Beijing time, 四(一)1); today is {today}",
+                             fields={"registered_on": [f"outside the registration window {opens}..{closes}"]})
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def require_company_rules(details: dict) -> None:
     """Programme B's companies are Changping technology companies (昌平区科技型企业, 三(二)): only an
     enterprise may declare itself one (its registration audit judges the claim)."""
@@ -84,7 +103,8 @@ class Unit(Stream):
             state["technology_company"] = False
 
     @classmethod
-    def register(cls, unit_id: UUID, details: dict, policy: dict) -> Unit:
+    def register(cls, unit_id: UUID, details: dict, policy: dict, today: date) -> Unit:
+        require_registration_window(policy, details, today)
         require_registration_rules(policy, details)
         require_company_rules(details)
         return cls(id=unit_id, **details)
@@ -100,11 +120,12 @@ class Unit(Stream):
         self.status = "pending"
         self.audit_reason: str | None = None
 
-    def update_details(self, details: dict, policy: dict) -> None:
+    def update_details(self, details: dict, policy: dict, today: date) -> None:
         """For a new call, or after a return for correction: the new details await a new audit."""
         if self.status == "pending":
             raise rule_violation("registration.update.audited", "a registration awaiting its audit cannot change; "
                                  "wait for the audit or its return for correction")
+        require_registration_window(policy, details, today)
         require_registration_rules(policy, details)
         require_company_rules(details)
         self._details_updated(**details)

@@ -21,9 +21,11 @@ class RegistrationService(base.PlatformService):
     def register_unit(self, call):
         """A unit registers with its details and registration materials (二(二)1), awaiting audit. An enterprise
         may declare itself a Changping technology company (`technology_company`, programme B's companies).
-        Refuses: `A.unit.materials` (a mandatory material missing: the tax certificate except for universities
-        and research institutes), `A.unit.changping`, `B.company.enterprise` (a technology company that is not
-        an enterprise), `registration.unique` (conflict: the credit code is registered)."""
+        Refuses: `A.unit.registration_window` (outside the current call's registration window, 四(一)1: for the
+        2024 call 2024-09-14 to 2024-10-20 inclusive, Beijing time; a declared technology company, programme B,
+        is not bound by it), `A.unit.materials` (a mandatory material missing: the tax certificate except for
+        universities and research institutes), `A.unit.changping`, `B.company.enterprise` (a technology company
+        that is not an enterprise), `registration.unique` (conflict: the credit code is registered)."""
         return call.handle(commands.RegisterUnit)
 
     @command(contracts.AuditUnit, roles=TABLE.roles("audit_unit"))
@@ -36,7 +38,9 @@ class RegistrationService(base.PlatformService):
     def update_details(self, call):
         """A registered unit updates its details for a new call, or after a return; a new audit follows
         and the unit cannot file until it is approved again. Refuses: `registration.update.audited`
-        (still awaiting audit), `A.unit.materials`, `A.unit.changping`, `B.company.enterprise`."""
+        (still awaiting audit), `A.unit.registration_window` (as `register_unit`: updates too fall inside the
+        call's registration window, except a technology company's), `A.unit.materials`, `A.unit.changping`,
+        `B.company.enterprise`. The audit, and filing once approved, are not bound by the window."""
         return call.handle(commands.UpdateUnitDetails)
 
     @query(contracts.GetUnit, roles=TABLE.roles("get_unit"), reads=reads_field("unit_id"))
@@ -86,7 +90,8 @@ class RegistrationService(base.PlatformService):
 
     @query(contracts.Experts, roles=TABLE.roles("experts"), reads=reads_items("expert_id"))
     def experts(self, call):
-        """The published pool, paged, earliest publication first; filter by field of work, expertise
+        """The published pool, paged, earliest publication first (by publication date, then the time it
+        was published, then the order the publications were recorded — never by expert id); filter by field of work, expertise
         keyword, institution (name) and institution kind (all optional, combined). Each item is a public
         profile: name, institution, degree, title, years of work, fields, expertise, publication date."""
         d = call.data

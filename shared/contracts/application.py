@@ -169,6 +169,7 @@ class RecordAgreement(CaseWrite):
 class Appoint(CaseWrite):
     post_title = text(required=True)              # e.g. 科技副总, 技术（研发）中心副主任
     starts_on = iso_date(required=True)
+    late_recording_reason = reason(load_default=None, allow_none=True)   # required if starts_on < today
 
 
 class ExtendTerm(CaseWrite):

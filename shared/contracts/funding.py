@@ -95,6 +95,34 @@ class GrantBreakthroughSubsidy(WriteSchema):
     reason = reason(required=True)
 
 
+# -- both programmes: the annual budgets (区财政每年安排资金预算) ----------------------------------------------
+BUDGET_PROGRAMMES = ("A", "B")
+BUDGET_LINES = ("total", "award", "rent_subsidy", "service_money", "project_subsidy", "living_subsidy", "prize",
+                "breakthrough_subsidy")
+
+
+class RecordBudget(WriteSchema):
+    """The office records a year's budget for a programme and a line (an obligation kind, or `total`), or
+    raises it; `edition` names the budget document (e.g. the district's allocation of that year)."""
+    programme = fields.String(required=True, validate=validate.OneOf(BUDGET_PROGRAMMES))
+    year = integer(min=2000, max=2999, required=True)
+    obligation = fields.String(required=True, validate=validate.OneOf(BUDGET_LINES))
+    amount_fen = integer(min=0, required=True)
+    edition = text(required=True)
+    reason = reason(required=True)
+
+
+class BudgetQuery(ReadSchema):
+    programme = fields.String(required=True, validate=validate.OneOf(BUDGET_PROGRAMMES))
+    year = integer(min=2000, max=2999, required=True)
+
+
+class WhatIf(ReadSchema):
+    """A draft policy edition (the YAML text of an edition file, checked like a released one, not released)."""
+    edition = text(200_000, multiline=True, required=True)
+    limit = integer(min=0, max=1000, load_default=200)     # how many per-case differences to return
+
+
 # == replies ========================================================================================
 DISBURSEMENT_STATUSES = tuple(s for s in STATUSES if s != "unpaid")
 RECOVERY_STATUSES = ("claimed", "withdrawn")
@@ -320,6 +348,20 @@ class BreakthroughSubsidy(Reply):
     effective_on = iso_date(required=True)
 
 
+class Declined(Reply):
+    """An award decision funding declined for want of budget (docs/funding.md, "Annual budgets")."""
+    rule = text(SHORT, required=True)
+    message = text(required=True)
+    budget = text(SHORT, required=True, metadata={"description": "`<programme>:<year>:<line>`"})
+    year = integer(min=2000, max=2999, required=True)
+    remaining_fen = integer(required=True)
+    requested_fen = integer(min=0, required=True)
+    award_fen = integer(min=0, required=True)
+    decided_by = text(required=True)
+    decision_event_id = text(SHORT, required=True)
+    effective_on = iso_date(required=True)
+
+
 class Entitlements(Reply):
     """Programme A (`programme: A`): the decision, entitlements, deadlines, housing, service money, early end,
     recoveries. Programme B (`programme: B`): the parties, the appointment, term, entitlements, early end or
@@ -350,3 +392,84 @@ class Entitlements(Reply):
     expired = fields.Nested(Expired, allow_none=True, metadata={"description": "B"})
     prize = fields.Nested(Prize, allow_none=True, metadata={"description": "B"})
     breakthrough_subsidy = fields.Nested(BreakthroughSubsidy, allow_none=True, metadata={"description": "B"})
+    declined = fields.Nested(Declined, allow_none=True, metadata={"description": "A: an award declined for want of budget"})
+
+
+class BudgetWritten(WriteReply):
+    programme = one_of(BUDGET_PROGRAMMES, required=True)
+    year = integer(min=2000, max=2999, required=True)
+    obligation = one_of(BUDGET_LINES, required=True)
+    budget_fen = integer(min=0, required=True)
+    remaining_fen = integer(required=True, metadata={"description": "the line's budget less what is reserved"})
+    version = version()
+
+
+class BudgetLine(Reply):
+    obligation = one_of(BUDGET_LINES, required=True)
+    budget_fen = integer(min=0, required=True, allow_none=True, metadata={"description": "null: not recorded"})
+    reserved_fen = integer(min=0, required=True, metadata={"description": "held by decisions"})
+    committed_fen = integer(required=True, metadata={"description": "released for payment, less cancellations"})
+    disbursed_fen = integer(required=True, metadata={"description": "paid, less returns"})
+    returned_fen = integer(min=0, required=True)
+    remaining_fen = integer(required=True, allow_none=True, metadata={"description": "budget less reserved"})
+
+
+class BudgetReport(Reply):
+    programme = one_of(BUDGET_PROGRAMMES, required=True)
+    year = integer(min=2000, max=2999, required=True)
+    lines = fields.List(fields.Nested(BudgetLine), required=True, validate=validate.Length(max=len(BUDGET_LINES)))
+
+
+class BudgetCsv(Reply):
+    programme = one_of(BUDGET_PROGRAMMES, required=True)
+    year = integer(min=2000, max=2999, required=True)
+    csv = text(100_000, multiline=True, required=True,
+               metadata={"description": "UTF-8, CRLF lines, a header row, yuan with two decimals"})
+
+
+class StatusChange(Reply):
+    recorded = text(SHORT, required=True, allow_none=True)
+    draft = text(SHORT, required=True, allow_none=True)
+
+
+class AmountChange(Reply):
+    recorded = integer(required=True, allow_none=True)
+    draft = integer(required=True, allow_none=True)
+
+
+class EntitlementChange(Reply):
+    """The fields of one money entitlement that the draft changes (absent: unchanged)."""
+    status = fields.Nested(StatusChange)
+    amount_fen = fields.Nested(AmountChange)
+    units = fields.Nested(AmountChange)
+    ceiling_fen = fields.Nested(AmountChange)
+
+
+class Refusal(Reply):
+    rule = text(SHORT, required=True)
+    message = text(required=True)
+
+
+class CaseDifference(Reply):
+    """One open case under the draft: its changed money entitlements (code → field → recorded/draft), or the
+    rule by which the draft would refuse its recorded decision."""
+    case_id = fields.UUID(required=True)
+    changes = fields.Dict(keys=text(64), values=fields.Nested(EntitlementChange),
+                          metadata={"description": "by entitlement code"})
+    refused = fields.Nested(Refusal)
+
+
+class YearTotal(Reply):
+    year = integer(min=2000, max=2999, required=True)
+    recorded_fen = integer(required=True)
+    draft_fen = integer(required=True)
+    difference_fen = integer(required=True)
+
+
+class WhatIfReport(Reply):
+    edition = text(64, required=True)
+    programme = one_of(BUDGET_PROGRAMMES, required=True)
+    open_cases = integer(min=0, required=True)
+    cases_changed = integer(min=0, required=True)
+    differences = fields.List(fields.Nested(CaseDifference), required=True, validate=validate.Length(max=1000))
+    years = fields.List(fields.Nested(YearTotal), required=True, validate=validate.Length(max=1000))

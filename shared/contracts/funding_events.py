@@ -126,6 +126,20 @@ class EntitlementsGranted(StrictSchema):
     entitlements = many(fields.Nested(Entitlement), required=True)
 
 
+class AwardDeclined(StrictSchema):
+    """Funding did not accept an award decision: it would exceed the year's budget
+    (`funding.budget.exceeded`). Nothing is granted, scheduled or reserved for it."""
+    rule = text(required=True)
+    message = reason(required=True)
+    budget = text(required=True)                  # <programme>:<year>:<line>
+    year = integer(min=2000, max=2999, required=True)
+    remaining_fen = yuan_fen(required=True)
+    requested_fen = yuan_fen(required=True)
+    award_fen = yuan_fen(required=True)
+    decision_event_id = fields.UUID(required=True)
+    effective_on = iso_date(required=True)
+
+
 class EntitlementsGrantedV2(EntitlementsGranted):
     """v2 records the figures the decision used (from review's AwardDecided v3)."""
     figures = fields.Nested(ChangjuFigures, required=True)
@@ -325,6 +339,14 @@ class TermExtended(StrictSchema):
     effective_on = iso_date(required=True)
 
 
+class EntitlementRestated(StrictSchema):
+    """One entitlement restated after the appointment (an extension: the living subsidy's months and
+    ceiling follow the new end), with its computation; it replaces the entitlement of the same code."""
+    entitlement = fields.Nested(Entitlement, required=True)
+    cause = fields.String(required=True, validate=validate.OneOf(("term_extended",)))
+    effective_on = iso_date(required=True)
+
+
 class PlacementEndedEarly(StrictSchema):
     """The placement ended before its term; `ended_on` is the last day still in the term."""
     ended_on = iso_date(required=True)
@@ -381,6 +403,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     (_T + "Opened", 1): FundingOpened,
     (_T + "Opened", 2): FundingOpenedV2,
     (_T + "EntitlementsGranted", 1): EntitlementsGranted,
+    (_T + "AwardDeclined", 1): AwardDeclined,
     (_T + "EntitlementsGranted", 2): EntitlementsGrantedV2,
     (_T + "DeadlineSet", 1): DeadlineSet,
     (_T + "DeadlineReached", 1): DeadlineReached,
@@ -392,6 +415,7 @@ FUNDING_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     (_P + "EntitlementsGranted", 1): PlacementEntitlementsGranted,
     (_P + "EntitlementsGranted", 2): PlacementEntitlementsGrantedV2,
     (_P + "TermExtended", 1): TermExtended,
+    (_P + "EntitlementRestated", 1): EntitlementRestated,
     (_P + "EndedEarly", 1): PlacementEndedEarly,
     (_P + "TermExpired", 1): TermExpired,
     (_P + "PrizeAwarded", 1): PrizeAwarded,

@@ -65,6 +65,11 @@ class Appointed(StrictSchema):
     policy_edition = text(64, required=True)
 
 
+class AppointedV2(Appointed):
+    """v2: why an appointment that started before the day it was recorded is recorded late (else null)."""
+    late_recording_reason = reason(required=True, allow_none=True)
+
+
 class TermExtended(StrictSchema):
     """After a major breakthrough: a recorded decision with a new end date, still the same term."""
     previous_ends_on = iso_date(required=True)
@@ -96,6 +101,7 @@ PLACEMENT_PAYLOADS: dict[tuple[str, int], type[StrictSchema]] = {
     ("application.placement.OfficeFilingRecorded", 2): PlacementMilestoneV2,
     ("application.placement.AgreementRecorded", 1): AgreementRecorded,
     ("application.placement.Appointed", 1): Appointed,
+    ("application.placement.Appointed", 2): AppointedV2,
     ("application.placement.TermExtended", 1): TermExtended,
     ("application.placement.TerminatedEarly", 1): TerminatedEarly,
     ("application.placement.TermExpired", 1): TermExpired,

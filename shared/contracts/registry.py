@@ -78,6 +78,10 @@ REPLIES: dict[str, type[Schema]] = {
     "review.project_review": review.ProjectReview,
     # funding
     "funding.choose_housing": funding.HousingChosen,
+    "funding.record_budget": funding.BudgetWritten,
+    "funding.budget": funding.BudgetReport,
+    "funding.budget_csv": funding.BudgetCsv,
+    "funding.what_if": funding.WhatIfReport,
     "funding.claim_service_money": funding.ServiceMoneyApproved,
     "funding.end_early": funding.EndedEarly,
     "funding.report_payment": funding.DisbursementWritten,

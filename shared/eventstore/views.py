@@ -161,16 +161,18 @@ class ViewStore:
             row = c.fetchone()
         return _load(row["doc"]) if row else None
 
-    def find(self, collection: str, where: dict | None = None, *, order_by: str | None = None,
+    def find(self, collection: str, where: dict | None = None, *, order_by: str | tuple[str, ...] | None = None,
              limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-        """Documents whose top-level fields equal `where`; returns (page, total)."""
+        """Documents whose top-level fields equal `where`, ordered by `order_by` (a field or several, then
+        the key); returns (page, total)."""
         d = self.dialect
         clauses, params = ["collection = ?"], [collection]
         for field, value in (where or {}).items():
             clauses.append(f"{d.json_field.format(field=_field(field))} = {d.json_param}")
             params.append(d.encode(value))
         condition = " AND ".join(clauses)
-        order = d.json_field.format(field=_field(order_by)) + ", key" if order_by else "key"
+        fields_ = (order_by,) if isinstance(order_by, str) else tuple(order_by or ())
+        order = ", ".join([*(d.json_field.format(field=_field(f)) for f in fields_), "key"])
         count = d.q(f"SELECT COUNT(*) AS total FROM {{p}}view_docs WHERE {condition}")
         page = d.q(f"SELECT doc FROM {{p}}view_docs WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?")
         if self._scanner is not None:
@@ -185,7 +187,7 @@ class ViewStore:
         return [_load(row["doc"]) for row in rows], total
 
 
-    def page(self, collection: str, where: dict, *, order_by: str, limit: int, offset: int) -> dict:
+    def page(self, collection: str, where: dict, *, order_by: str | tuple[str, ...], limit: int, offset: int) -> dict:
         """One page of a paged query, as every list endpoint answers it: items, total, limit, offset."""
         items, total = self.find(collection, where, order_by=order_by, limit=limit, offset=offset)
         return {"items": items, "total": total, "limit": limit, "offset": offset}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,7 @@ def w(payload: dict) -> dict:
 
 
 REASON = {"reason": "走查"}
+DRAFT = (Path(__file__).parents[2] / "shared" / "policy" / "changju-2024.yaml").read_text(encoding="utf-8")
 # (service, endpoint) -> [(kind of record, payload from the targets)]
 CALLS = {
     ("registration", "register_unit"): [("unit", lambda t: samples.unit_registration(t["unit_code"]))],
@@ -141,6 +143,11 @@ CALLS = {
     **{(service, "parked_events"): [("none", lambda t: {})] for service in SERVICES},
     **{(service, "replay_parked"): [("none", lambda t: {})] for service in SERVICES},
     **{(service, "health"): [("none", lambda t: {})] for service in SERVICES},
+    ("funding", "record_budget"): [("none", lambda t: w({"programme": "A", "year": 2999, "obligation": "total",
+                                                          "amount_fen": 100, "edition": "走查", **REASON}))],
+    ("funding", "budget"): [("none", lambda t: {"programme": "A", "year": 2024})],
+    ("funding", "budget_csv"): [("none", lambda t: {"programme": "A", "year": 2024})],
+    ("funding", "what_if"): [("none", lambda t: {"edition": DRAFT, "limit": 5})],
     **{(service, "erase_person"): [("none", lambda t: w({"id_number": "000000000000000000", "legal_reason": "走查"}))]
        for service in ("registration", "application")},
     **{(service, "case_events"): [("case", lambda t: {"case_id": t["case"]})] for service in SERVICES},

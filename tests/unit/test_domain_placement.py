@@ -63,7 +63,7 @@ def appointed(starts_on=date(2025, 3, 15)) -> tuple[Placement, ExpertTerm]:
     placement.record_review(True, "project approved", APPROVAL, term)
     placement.record_office_filing("备案", APPROVAL)
     placement.record_agreement(date(2025, 3, 10), None, "成果归企业所有")
-    placement.appoint("科技副总", starts_on, POLICY_B)
+    placement.appoint("科技副总", starts_on, POLICY_B, starts_on)
     return placement, term
 
 
@@ -110,7 +110,7 @@ def test_a_cooperation_files_one_project():
 def test_the_term_is_two_years_and_a_project_has_one_vice_president():
     placement, _ = appointed(date(2025, 3, 15))
     assert (placement.starts_on, placement.ends_on) == (date(2025, 3, 15), date(2027, 3, 15))
-    assert rule_of(placement.appoint, "技术中心副主任", date(2025, 4, 1), POLICY_B) == "B.project.one_vice_president"
+    assert rule_of(placement.appoint, "技术中心副主任", date(2025, 4, 1), POLICY_B, date(2025, 4, 1)) == "B.project.one_vice_president"
 
 
 def test_appointment_follows_the_agreement_which_follows_the_filing():
@@ -118,7 +118,7 @@ def test_appointment_follows_the_agreement_which_follows_the_filing():
     term = term_of(cooperation)
     placement = filed(cooperation, term)
     assert rule_of(placement.record_agreement, date(2025, 3, 1), None, None) == "B.agreement.after_filing"
-    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 1), POLICY_B) == "B.appointment.after_agreement"
+    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 1), POLICY_B, date(2025, 3, 1)) == "B.appointment.after_agreement"
 
 
 def test_an_extension_is_the_same_term_with_a_later_end():
@@ -132,8 +132,8 @@ def test_an_extension_is_the_same_term_with_a_later_end():
 
 def test_an_early_end_releases_the_expert_and_the_term_then_takes_an_evaluation():
     placement, term = appointed()
-    assert rule_of(placement.terminate, date(2027, 3, 15), "x", term) == "B.term.terminate_in_term"
-    placement.terminate(date(2026, 6, 14), "企业经营调整", term)
+    assert rule_of(placement.terminate, date(2027, 3, 15), "x", term, date(2027, 3, 15)) == "B.term.terminate_in_term"
+    placement.terminate(date(2026, 6, 14), "企业经营调整", term, date(2026, 6, 14))
     assert (placement.status, term.placement_id) == ("terminated", None)
     placement.record_evaluation("完成阶段目标", "good")
     assert placement.status == "evaluated"
@@ -189,3 +189,52 @@ def test_a_store_lookup_takes_the_id_as_text_too(make_app):
     placement, term = appointed()
     app.record(SYSTEM, placement, term)
     assert app.get_or_none(str(placement.id)).id == placement.id
+
+
+def agreed_placement(signed_on=date(2025, 3, 10)) -> Placement:
+    cooperation = agreed()
+    term = term_of(cooperation)
+    placement = filed(cooperation, term)
+    placement.record_review(True, "project approved", APPROVAL, term)
+    placement.record_office_filing("备案", APPROVAL)
+    placement.record_agreement(signed_on, None, None)
+    return placement
+
+
+def test_an_appointment_never_starts_before_the_agreement_is_signed():
+    """Defect (b), seed 三(三): the parties sign the agreement, then the letters are issued; a start before
+    the signing is refused, even with a reason for a late recording."""
+    placement = agreed_placement(signed_on=date(2025, 3, 10))
+    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 9), POLICY_B, date(2025, 3, 9)) == \
+        "B.appointment.after_signing"
+    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 9), POLICY_B, date(2025, 4, 1),
+                   "聘书已于3月9日颁发，补录") == "B.appointment.after_signing"
+    placement.appoint("科技副总", date(2025, 3, 10), POLICY_B, date(2025, 3, 10))     # the signing day itself
+    assert placement.starts_on == date(2025, 3, 10)
+
+
+def test_an_appointment_recorded_after_its_start_carries_the_reason_for_the_late_recording():
+    placement = agreed_placement(signed_on=date(2025, 3, 10))
+    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 15), POLICY_B, date(2025, 4, 1)) == \
+        "B.appointment.late_recording"
+    assert rule_of(placement.appoint, "科技副总", date(2025, 3, 15), POLICY_B, date(2025, 4, 1), "   ") == \
+        "B.appointment.late_recording"
+    placement.appoint("科技副总", date(2025, 3, 15), POLICY_B, date(2025, 4, 1), "聘书3月15日颁发，系统补录")
+    appointed_event = placement.collect_events()[-1]
+    assert (appointed_event.starts_on, appointed_event.late_recording_reason) == (
+        date(2025, 3, 15), "聘书3月15日颁发，系统补录")
+
+
+def test_an_appointment_starting_today_or_later_needs_no_reason():
+    placement = agreed_placement(signed_on=date(2025, 3, 10))
+    placement.appoint("科技副总", date(2025, 3, 20), POLICY_B, date(2025, 3, 12))
+    assert placement.collect_events()[-1].late_recording_reason is None
+
+
+def test_an_early_end_is_recorded_once_it_has_happened_not_before():
+    """Defect (c): as programme A's funding.early_end.not_in_future, a placement's last day is not after today."""
+    placement, term = appointed(date(2025, 3, 15))
+    assert rule_of(placement.terminate, date(2026, 6, 15), "x", term, date(2026, 6, 14)) == \
+        "B.term.terminate_not_in_future"
+    placement.terminate(date(2026, 6, 14), "企业经营调整", term, date(2026, 6, 14))
+    assert placement.status == "terminated"

@@ -1,4 +1,5 @@
 """Units and their registration audit: pure domain, no store (but for the audit's metadata)."""
+from datetime import date, datetime, timezone
 from uuid import UUID
 
 import pytest
@@ -71,11 +72,12 @@ def test_a_unit_contact_acts_on_their_own_unit_only():
 
 
 POLICY_A = policy.current("A")
+IN_WINDOW = date(2024, 10, 1)
 
 
 def register_with(**overrides) -> Unit:
     details = unit_details(**overrides)
-    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
+    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A, IN_WINDOW)
 
 
 def refusal(call, *args, **kwargs) -> Refused:
@@ -117,7 +119,7 @@ def test_a_returned_registration_is_corrected_then_audited_again():
     unit.return_for_correction("营业执照不清晰")
     assert (unit.status, unit.audit_reason) == ("returned", "营业执照不清晰")
     details = {k: v for k, v in unit_details(name="新名称").items() if k != "credit_code"}
-    unit.update_details(details, POLICY_A)
+    unit.update_details(details, POLICY_A, IN_WINDOW)
     assert (unit.status, unit.name) == ("pending", "新名称")
     unit.approve("材料齐全")
     assert refusal(unit.return_for_correction, "again").rule == "registration.audit.once"
@@ -126,8 +128,53 @@ def test_a_returned_registration_is_corrected_then_audited_again():
 def test_an_approved_unit_updating_its_details_for_a_new_call_needs_a_new_audit():
     unit = register_with()
     details = {k: v for k, v in unit_details().items() if k != "credit_code"}
-    assert refusal(unit.update_details, details, POLICY_A).rule == "registration.update.audited"
+    assert refusal(unit.update_details, details, POLICY_A, IN_WINDOW).rule == "registration.update.audited"
     unit.approve("ok")
-    unit.update_details(details, POLICY_A)
+    unit.update_details(details, POLICY_A, IN_WINDOW)
     assert unit.status == "pending"
     assert type(unit.collect_events()[-1]).__name__ == "DetailsUpdated"
+
+
+# -- defect (e): the call's registration window (四(一)1: 2024-09-14 to 2024-10-20, Beijing time) -------------
+@pytest.mark.parametrize("today, accepted", [(date(2024, 9, 13), False), (date(2024, 9, 14), True),
+                                             (date(2024, 10, 20), True), (date(2024, 10, 21), False)])
+def test_a_unit_registers_inside_the_calls_window_only(today, accepted):
+    details = unit_details()
+    if accepted:
+        assert Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A, today).status == "pending"
+    else:
+        error = refusal(Unit.register, unit_id_for(details["credit_code"]), details, POLICY_A, today)
+        assert (error.rule, list(error.fields)) == ("A.unit.registration_window", ["registered_on"])
+        assert "2024-09-14" in error.message and "2024-10-20" in error.message
+
+
+def test_an_existing_registration_updates_its_details_inside_the_window_only():
+    unit = register_with()
+    unit.approve("ok")
+    details = {k: v for k, v in unit_details(name="新名称").items() if k != "credit_code"}
+    assert refusal(unit.update_details, details, POLICY_A, date(2024, 10, 21)).rule == "A.unit.registration_window"
+    assert unit.status == "approved" and unit.name != "新名称"
+    unit.update_details(details, POLICY_A, date(2024, 10, 20))
+    assert unit.status == "pending"
+    unit.approve("审核通过")              # the audit itself is not bound by the window: filing follows it
+    assert unit.status == "approved"
+
+
+def test_programme_b_companies_are_not_bound_by_the_calls_window():
+    details = unit_details(technology_company=True)
+    unit = Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A, date(2025, 3, 1))
+    unit.approve("ok")
+    unit.update_details({k: v for k, v in details.items() if k != "credit_code"}, POLICY_A, date(2025, 6, 1))
+    assert unit.status == "pending"
+
+
+def test_the_window_is_beijing_time_at_the_handler(make_app, clock):
+    app = make_app(RegistrationApplication)
+    clock.set(datetime(2024, 10, 20, 15, 30, tzinfo=timezone.utc))          # 23:30 on the 20th in Beijing
+    first = handled(app, commands.RegisterUnit(**unit_details("91110114MA01ABCD12")), "contact-1", "unit_contact")
+    assert first["version"] == 1
+    clock.set(datetime(2024, 10, 20, 16, 30, tzinfo=timezone.utc))          # 00:30 on the 21st in Beijing
+    with pytest.raises(Refused) as caught:
+        handled(app, commands.RegisterUnit(**unit_details("91110114MA01ABCD13")), "contact-2", "unit_contact")
+    assert caught.value.rule == "A.unit.registration_window"
+    assert app.get_or_none(unit_id_for("91110114MA01ABCD13")) is None

@@ -333,3 +333,22 @@ def test_the_pool_filters_and_pages_the_same_on_postgresql(app, views, pool):
             assert pool_page(pg_views, app=app, **filters) == pool_page(views, app=app, **filters)
     finally:
         drop()
+
+
+def test_same_day_publications_are_listed_in_the_order_they_were_published_not_by_expert_id(app, views):
+    """Defect (d): "earliest publication first" orders publications of one day by their time, then by the
+    order they were recorded; never by expert id."""
+    ids = {}
+    for n in range(1, 7):
+        ids[n] = run(app, recommend(form(id_number=f"1101011980020{n:05d}", name=f"同日{n}")))["expert_id"]
+    order = sorted(ids, key=lambda n: ids[n], reverse=True)       # the highest expert id is published first
+    start = app.clock.now().replace(day=5, hour=9, minute=0)
+    for i, n in enumerate(order[:4]):
+        app.clock.set(start.replace(hour=9 + i))                   # 09:00, 10:00, 11:00, 12:00
+        run(app, registering.PublishExpert(expert_id=ids[n]))
+    app.clock.set(start.replace(hour=15))
+    for n in order[4:]:                                            # two at the same instant: recorded order
+        run(app, registering.PublishExpert(expert_id=ids[n]))
+    project(app, views)
+    assert names(pool_page(views, app=app)) == [f"同日{n}" for n in order]
+    assert names(pool_page(views, app=app, limit=3, offset=3)) == [f"同日{n}" for n in order[3:]]

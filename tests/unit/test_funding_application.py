@@ -213,6 +213,10 @@ def test_a_whole_case_publishes_every_funding_event_type_under_its_contract(fund
     assert claimed["approved_fen"] == 2_000_000
     clock.set(datetime(2028, 1, 2, tzinfo=BEIJING))
     funding.fire_due([service_case])
+    run(funding, OFFICE, commands.RecordBudget(programme="A", year=2028, obligation="award", amount_fen=0,
+                                               edition="昌财〔2028〕1号", reason="no award money this year"))
+    declined_case = uuid.uuid4()
+    assert deliver(funding, opened(declined_case), decided_v2(declined_case)) == [Outcome.APPLIED] * 2
 
     types = {(e["type"], e["schema_version"]) for e in published(funding)}   # each validated by wire()
     current = {(t, max(v for t2, v in FUNDING_PAYLOADS if t2 == t)) for t, _ in FUNDING_PAYLOADS

@@ -205,3 +205,23 @@ def test_a_rebuilt_placement_read_model_is_the_same(placements, clock):
     placements.runner.rebuild("funding_cases")
     after = view(placements).get(FUNDING_CASES, str(case_id))
     assert after == before
+
+
+def test_an_extension_restates_the_living_subsidy_entitlement_for_the_longer_term(placements, clock):
+    """Defect (a): after a six-month extension 30 payments are released, so the entitlement says 30 months
+    and a 60,000 yuan ceiling, on the aggregate and on the read model, with the extension as its cause."""
+    case_id = placed(placements)
+    assert deliver(placements, placement_event(case_id, "TermExtended", {
+        "previous_ends_on": "2027-03-15", "ends_on": "2027-09-15", "reason": "重大项目突破"}, 3)) == [Outcome.APPLIED]
+    living = placements.funding(case_id).entitlements["living_subsidy"]
+    assert (living["units"], living["ceiling_fen"], living["ends_on"]) == (30, 6_000_000, "2027-09-15")
+    assert living["computation"]["inputs"]["months"] == 30
+    assert living["computation"]["inputs"]["term_ends_on"] == "2027-09-15"
+    assert living["computation"]["inputs"]["extended_from"] == "2027-03-15"
+    doc_living = {e["code"]: e for e in view(placements).get(FUNDING_CASES, str(case_id))["entitlements"]}
+    assert doc_living["living_subsidy"] == living
+    clock.set(datetime(2031, 1, 1, tzinfo=BEIJING))
+    placements.fire_due([case_id])
+    released = sum(d.amount_fen for d in placements.funding(case_id).disbursements.values()
+                   if d.obligation_id == "living_subsidy")
+    assert released == living["ceiling_fen"]

@@ -246,7 +246,7 @@ def test_an_appointment_is_made_under_the_edition_in_force_on_its_day_and_names_
     placement.record_office_filing("备案", APPROVAL)
     placement.record_agreement(date(2025, 3, 10), None, "成果归企业所有")
     in_force = policy.in_force(policy.series_of(placement.policy_edition), date(2025, 3, 12))
-    placement.appoint("科技副总", date(2025, 3, 15), in_force)
+    placement.appoint("科技副总", date(2025, 3, 15), in_force, date(2025, 3, 12))
     appointed = placement.collect_events()[-1]
     assert (appointed.policy_edition, appointed.ends_on) == ("vice-president-2.0-term30", date(2027, 9, 15))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date, datetime
 from uuid import UUID
 
 import pytest
@@ -22,11 +23,12 @@ from services.registration.domain import Unit, unit_id_for
 from tests.unit.unit_helpers import handled, unit_details
 
 POLICY_A = policy.current("A")
+IN_WINDOW = date(2024, 10, 1)
 
 
 def register_with(**overrides) -> Unit:
     details = unit_details(**overrides)
-    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A)
+    return Unit.register(unit_id_for(details["credit_code"]), details, POLICY_A, IN_WINDOW)
 
 
 def refusal(call, *args, **kwargs) -> Refused:
@@ -52,9 +54,9 @@ def test_details_updates_carry_the_declaration_under_the_same_rule():
     unit = register_with()
     unit.approve("ok")
     details = {k: v for k, v in unit_details(technology_company=True).items() if k != "credit_code"}
-    assert refusal(unit.update_details, {**details, "unit_type": "university"}, POLICY_A).rule \
+    assert refusal(unit.update_details, {**details, "unit_type": "university"}, POLICY_A, IN_WINDOW).rule \
         == "B.company.enterprise"
-    unit.update_details(details, POLICY_A)
+    unit.update_details(details, POLICY_A, IN_WINDOW)
     assert (unit.technology_company, unit.status) == (True, "pending")
 
 
