@@ -5,11 +5,11 @@ and records each term's end."""
 import time
 from datetime import datetime, timedelta
 
-from shared.clock import BEIJING
-
 from services.story import AWARD_FEN, Story
 from tests.support.cluster import running_cluster
 from tests.support.flows import credit_code, walk_case
+from tests.support.history import day, who
+from tests.support.history import only as only_entry
 
 MONTHS_PER_SECOND = 2
 RENT_CAP_FEN = 1_500_000           # 15,000 yuan a month (三(二)(4)), below the 16,000 paid
@@ -57,16 +57,8 @@ def test_a_case_from_registration_to_the_end_of_its_term(tmp_path):
     assert [e["sequence"] for e in entries] == list(range(1, len(entries) + 1))
 
     # the history names who acted and why (docs/history.md)
-    def day(moment: str) -> str:
-        """The Beijing date of an ISO moment."""
-        return datetime.fromisoformat(moment).astimezone(BEIJING).date().isoformat()
-
     def only(kind: str) -> dict:
-        (entry,) = [e for e in entries if kind in (e["type"], e["summary"])]
-        return entry
-
-    def who(entry: dict) -> tuple:
-        return entry["actor"]["actor_id"], entry["actor"]["role"]
+        return only_entry(entries, kind)
 
     decision = only("DecisionRecorded")
     assert who(decision) == ("decider-1", "decision_maker")

@@ -5,10 +5,10 @@ term's end; the experts evaluate; the project gets a prize and a breakthrough su
 import time
 from datetime import datetime, timedelta
 
-from shared.clock import BEIJING
-
 from services.placement_story import EXTENSION_MONTHS, PlacementStory
 from tests.support.cluster import running_cluster
+from tests.support.history import day, who
+from tests.support.history import only as only_entry
 from tests.support.flows import credit_code
 
 MONTHS_PER_SECOND = 2
@@ -78,16 +78,8 @@ def test_a_placement_from_the_pool_to_the_end_of_its_extended_term(tmp_path):
     assert [e["sequence"] for e in entries] == list(range(1, len(entries) + 1))
 
     # the history names who acted and why (docs/history.md)
-    def day(moment: str) -> str:
-        """The Beijing date of an ISO moment."""
-        return datetime.fromisoformat(moment).astimezone(BEIJING).date().isoformat()
-
     def only(kind: str) -> dict:
-        (entry,) = [e for e in entries if kind in (e["type"], e["summary"])]
-        return entry
-
-    def who(entry: dict) -> tuple:
-        return entry["actor"]["actor_id"], entry["actor"]["role"]
+        return only_entry(entries, kind)
 
     review = only("ReviewRecorded")
     assert review["actor"]["role"] == "decision_maker" and review["reason"] and review["policy_edition"]
