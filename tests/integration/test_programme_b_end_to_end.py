@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from services.placement_story import EXTENSION_MONTHS, PlacementStory
 from tests.support.cluster import running_cluster
+from tests.support.flows import credit_code
 from tests.support.history import day, who
 from tests.support.history import only as only_entry
-from tests.support.flows import credit_code
 
 MONTHS_PER_SECOND = 2
 TERM_MONTHS = 24 + EXTENSION_MONTHS
