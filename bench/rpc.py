@@ -1,8 +1,8 @@
 """RPC latency and throughput of our services against a bare nameko echo, in one run.
 
     python -m bench.rpc [--calls 500] [--concurrent-calls 2000] [--concurrency 16] [--warmup 50]
-                        [--log-level WARNING] [--keep] [--no-signing | --no-access-log]
-                        [--targets echo status file_case]
+                        [--log-level WARNING] [--keep] [--no-signing | --no-access-log | --no-encryption]
+                        [--targets echo status file_case history]
 
 What is measured, each sequentially (one caller, N calls: median and p95 latency) and with
 16 concurrent callers (16 green threads, each with its own ClusterRpcProxy: calls/s):
@@ -315,8 +315,8 @@ def parse_args(argv=None):
                           help="run the services without recording reads in the access log (to measure its cost)")
     switches.add_argument("--no-encryption", action="store_true",
                           help="run the services with personal fields stored in clear (to measure what sealing costs)")
-    parser.add_argument("--targets", nargs="+", choices=("echo", "status", "file_case"),
-                        default=["echo", "status", "file_case"],
+    parser.add_argument("--targets", nargs="+", choices=("echo", "status", "file_case", "history"),
+                        default=["echo", "status", "file_case", "history"],
                         help="what to measure (default all; the echo always runs, as the baseline)")
     harness.add_common_arguments(parser)
     return parser.parse_args(argv)

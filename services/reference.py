@@ -35,8 +35,8 @@ ROLE_CLAIMS = {
     "unit_contact": "`unit`: the `unit_id` of the unit the contact acts for (from `register_unit`). Without it a "
                     "contact may only register a unit; with it, they act on that unit's records only "
                     "(`roles.own_unit`)",
-    "expert": "`sub` **is the expert's `expert_id`** (the uuid `recommend_expert` answered; the same for both "
-              "spellings of the ID number): an expert acts on and sees only their own cooperations and "
+    "expert": "`sub` **is the expert's `expert_id`** (the person id `recommend_expert` answered, found "
+              "through a keyed index: the same for both spellings of the ID number): an expert acts on and sees only their own cooperations and "
               "placements (`roles.own_placement`)",
     "officer": "`sub`: the officer's id, recorded as the actor (separation of duties compares it)",
     "reviewer": "`sub`: the reviewer's id; their scores and conflict declarations are keyed by it",

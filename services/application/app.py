@@ -91,6 +91,7 @@ FUNDING_NEWS = {
 
 class ApplicationApplication(Erasing, PlacementCommands, ServiceApplication):
     name = "application"
+    ACCESS = access.TABLE
 
     def projections(self):
         return (CaseStatusView(), PlacementsView())

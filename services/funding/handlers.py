@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.eventstore.application import handles
+from shared.eventstore.application import check_version, handles
 
 from services.funding import access, budget, commands, reservations
 from services.funding.cases import funding_of_key, own_case, placement
@@ -51,7 +51,9 @@ class FundingCommands:
 
     @handles(commands.RecordBudget)
     def record_budget(self, command, uow) -> dict:
+        access.check("record_budget", uow.actor)
         year_budget = budget.budget_of(uow, command.programme, command.year)
+        check_version(year_budget, command.expected_version)
         year_budget.record(command.obligation, command.amount_fen, command.edition, command.reason)
         uow.add(year_budget)
         return {"programme": command.programme, "year": command.year, "obligation": command.obligation,

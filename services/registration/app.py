@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from shared import policy
-from shared.errors import conflict, forbidden, not_found, rule_violation
+from shared.errors import conflict, not_found, rule_violation
 from shared.eventstore.application import ServiceApplication, check_version, handles
 from shared.eventstore.projection import Projection
 from shared.privacy import ERASED
@@ -154,6 +154,7 @@ def pool_page(views, *, field=None, keyword=None, institution=None, institution_
 
 class RegistrationApplication(Erasing, ServiceApplication):
     name = "registration"
+    ACCESS = access.TABLE
 
     def projections(self):
         return (UnitsView(), ExpertsView(self))

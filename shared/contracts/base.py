@@ -19,8 +19,8 @@ each field and the rule it broke. Every value a contract accepts is bounded, her
   also matches before a final newline), so nothing precedes or follows them, whitespace included.
   They are not normalised: a credit code is upper case by its standard (GB 32100) and a lower-case
   one is refused; an expert's ID number is case-insensitive (its final check character may be `x`
-  or `X`) and the expert's id derives from its upper-case form (`expert_id_for`), so both spellings
-  are one expert; idempotency keys, SHA-256 digests and command ids are compared exactly.
+  or `X`) and the keyed index that leads to the expert's person id reads its upper-case form
+  (docs/privacy.md), so both spellings are one expert; idempotency keys, SHA-256 digests and command ids are compared exactly.
 - **anything inside a free-form object** (`fields.Dict`, the event payload, unknown fields) is held
   to the same integer, UTF-8, nesting (`MAX_DEPTH`) and size (`MAX_NODES`, `MAX_STRING`) bounds by
   `load()` before the schema sees it (`check_json`).

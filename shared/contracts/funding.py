@@ -351,14 +351,14 @@ class BreakthroughSubsidy(Reply):
 class Declined(Reply):
     """An award decision funding declined for want of budget (docs/funding.md, "Annual budgets")."""
     rule = text(SHORT, required=True)
-    message = text(required=True)
+    message = reason(required=True)
     budget = text(SHORT, required=True, metadata={"description": "`<programme>:<year>:<line>`"})
     year = integer(min=2000, max=2999, required=True)
     remaining_fen = integer(required=True)
     requested_fen = integer(min=0, required=True)
     award_fen = integer(min=0, required=True)
     decided_by = text(required=True)
-    decision_event_id = text(SHORT, required=True)
+    decision_event_id = fields.UUID(required=True)
     effective_on = iso_date(required=True)
 
 
@@ -423,8 +423,8 @@ class BudgetReport(Reply):
 class BudgetCsv(Reply):
     programme = one_of(BUDGET_PROGRAMMES, required=True)
     year = integer(min=2000, max=2999, required=True)
-    csv = text(100_000, multiline=True, required=True,
-               metadata={"description": "UTF-8, CRLF lines, a header row, yuan with two decimals"})
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=100_000),   # CRLF lines: not PlainText
+                        metadata={"description": "UTF-8, CRLF lines, a header row, yuan with two decimals"})
 
 
 class StatusChange(Reply):

@@ -55,7 +55,7 @@ class RecommendExpert(WriteSchema):
     institution_name = text(required=True)
     institution_kind = text(64, required=True)      # a code of the edition's institution kinds (B.expert.institution)
     name = text(required=True)                      # personal data: stays in the registration store
-    # case-insensitive: the expert's id derives from its upper-case form (expert_id_for)
+    # case-insensitive: the keyed index that finds the expert reads its upper-case form
     id_number = identifier(r"[0-9A-Za-z]{6,32}", "an ID card or passport number: letters and digits only", 32,
                            required=True)
     contact = fields.Nested(ExpertContact, required=True)

@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 
 from shared.contracts.commands import command_of
 from shared.contracts.platform import ErasePerson as ErasePersonSchema
-from shared.errors import not_found
+from shared.errors import forbidden, not_found
 from shared.eventstore.aggregate import Stream
 from shared.eventstore.application import handles
 
@@ -50,8 +50,13 @@ class Erasure(Stream):
 class Erasing:
     """Mixed into the Applications that hold personal data and take erasure requests."""
 
+    ACCESS = None   # the service's access table, where it takes erasure requests (registration, application)
+
     @handles(ErasePerson)
     def erase_person(self, command, uow) -> dict:
+        if self.ACCESS is None:
+            raise forbidden(f"{self.name} takes no erasure requests", rule="roles")
+        self.ACCESS.check("erase_person", uow.actor)
         person_id = self.person_named(command)
         destroyed = self.vault.erase(person_id)
         erasure = uow.find(erasure_id(person_id))
